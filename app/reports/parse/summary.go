@@ -14,6 +14,9 @@ type Stats struct {
 	ThroughputPerS float64             // requests per second as stated; 0 when not stated
 	BytesRecv      int64
 	BytesSent      int64
+	// Transaction marks a row that times a group of requests (a Gatling group) rather than
+	// one request.
+	Transaction bool
 }
 
 // Summary is the result of a pre-aggregated format: k6 --summary-export and handleSummary
@@ -26,6 +29,10 @@ type Summary struct {
 	Labels           []Stats
 	// Checks holds named pass/fail counts when the tool records them (k6 checks, thresholds).
 	Checks []Check
+	// Other holds further rows the tool states that are neither the overall row nor a label,
+	// named as the tool names them: k6 `http_req_duration{expected_response:true}`,
+	// `group_duration`, `iteration_duration`, `iterations`; Gatling's OK-only and KO-only rows.
+	Other []Stats
 }
 
 // Check is a named pass/fail tally stated by the tool (a k6 check or threshold).
@@ -33,4 +40,7 @@ type Check struct {
 	Name   string
 	Passes int64
 	Fails  int64
+	// Threshold marks a k6 threshold rather than a check: Passes is 1 when it held and Fails
+	// is 1 when it was crossed.
+	Threshold bool
 }
