@@ -1,0 +1,305 @@
+// Package agg turns a stream of samples into the figures Scanboard stores and shows: per label
+// and for the whole run, counters, response codes, the most frequent errors and mergeable
+// histograms (all samples and successful ones); per time bucket the same counters, a coarser
+// histogram and active threads. It is pure: it imports only parse.
+//
+// Counting rules: sub-results (Sample.Sub) are kept under their own labels but never counted
+// in Overall, because their parent already covers them. JMeter transaction-controller rows
+// are ordinary top-level samples under their own labels, flagged Transaction, and Overall
+// counts them: Overall is "every top-level sample", which is what the real JMeter truth file
+// calls "overall" (its "overall_excluding_transaction_controller_rows" is the JMeter
+// dashboard's Total). Callers wanting the latter can merge the non-transaction labels.
+package agg
+
+import (
+	"math"
+	"sort"
+
+	"scanboard/app/reports/parse"
+)
+
+// Options tune an Aggregator; the zero value is sensible.
+type Options struct {
+	// MaxBuckets caps the number of time buckets; when the run outgrows it the buckets are
+	// merged into the next coarser size. 0 means 1,000.
+	MaxBuckets int
+	// ErrorSlots is how many distinct errors each label tracks exactly; 0 means 100.
+	ErrorSlots int
+}
+
+// bucketLadder lists the bucket sizes in ms; each divides the next, so coarsening only ever
+// merges whole buckets. Past the end sizes keep doubling.
+var bucketLadder = [...]int64{1000, 2000, 10000, 20000, 60000, 120000, 600000, 1200000, 3600000, 7200000, 21600000, 43200000, 86400000}
+
+// Label is everything kept for one label (or, in Result.Overall, for the whole run).
+type Label struct {
+	Name        string
+	Transaction bool // JMeter transaction-controller label
+	Sub         bool // every sample was a sub-result
+	Counters
+	MaxThreads int
+	All        *Hist // every sample, µs, 0.1%
+	OK         *Hist // successful samples only
+	ErrorKeys  *TopErrors
+
+	buckets map[int64]*Bucket
+	lastKey int64
+	last    *Bucket
+}
+
+// Bucket is one time slice of a label (or of the run) by sample start time.
+type Bucket struct {
+	StartMS int64
+	Counters
+	Hist       *Hist // coarse histogram of every sample in the slice
+	MaxThreads int   // most active threads seen in the slice
+}
+
+type labelKey struct {
+	name string
+	sub  bool
+}
+
+// Aggregator accumulates samples. It implements parse.SampleSink. It is not safe for
+// concurrent use; aggregate files in parallel with one Aggregator each and Merge them.
+type Aggregator struct {
+	opt      Options
+	labels   map[labelKey]*Label
+	last     *Label
+	bucketMS int64
+	ladder   int
+	minStart int64
+	maxStart int64
+}
+
+// New returns an empty Aggregator.
+func New(opt Options) *Aggregator {
+	if opt.MaxBuckets <= 0 {
+		opt.MaxBuckets = 1000
+	}
+	if opt.ErrorSlots <= 0 {
+		opt.ErrorSlots = 100
+	}
+	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0]}
+}
+
+func (a *Aggregator) newLabel(name string, sub bool) *Label {
+	return &Label{Name: name, Sub: sub, All: NewHist(), OK: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: make(map[int64]*Bucket)}
+}
+
+// Sample adds one sample. It never fails; the error is there to satisfy parse.SampleSink.
+func (a *Aggregator) Sample(s *parse.Sample) error {
+	l := a.last
+	if l == nil || l.Name != s.Label || l.Sub != s.Sub {
+		k := labelKey{s.Label, s.Sub}
+		l = a.labels[k]
+		if l == nil {
+			l = a.newLabel(s.Label, s.Sub)
+			a.labels[k] = l
+		}
+		a.last = l
+	}
+	if s.Transaction {
+		l.Transaction = true
+	}
+	l.Counters.add(s)
+	l.MaxThreads = max(l.MaxThreads, s.Threads)
+	us := toUS(s.ElapsedMS)
+	l.All.RecordUS(us)
+	if s.OK {
+		l.OK.RecordUS(us)
+	} else {
+		l.ErrorKeys.Add(s.Code, s.Message, 1)
+	}
+	if s.StartMS == 0 {
+		return nil
+	}
+	a.track(s.StartMS)
+	key := floorTo(s.StartMS, a.bucketMS)
+	b := l.last
+	if b == nil || l.lastKey != key {
+		b = l.buckets[key]
+		if b == nil {
+			b = &Bucket{StartMS: key, Hist: NewCoarseHist()}
+			l.buckets[key] = b
+		}
+		l.last, l.lastKey = b, key
+	}
+	b.Counters.add(s)
+	b.Hist.RecordUS(us)
+	b.MaxThreads = max(b.MaxThreads, s.Threads)
+	return nil
+}
+
+func toUS(ms float64) int64 {
+	if !(ms > 0) {
+		return 0
+	}
+	if ms > 1e12 {
+		return 1e15
+	}
+	return int64(math.Round(ms * 1000))
+}
+
+func floorTo(t, size int64) int64 {
+	q := t / size
+	if t%size < 0 {
+		q--
+	}
+	return q * size
+}
+
+// track widens the run's time span and coarsens the buckets when it gets too long.
+func (a *Aggregator) track(t int64) {
+	if a.minStart == 0 && a.maxStart == 0 {
+		a.minStart, a.maxStart = t, t
+		return
+	}
+	if t >= a.minStart && t <= a.maxStart {
+		return
+	}
+	a.minStart = min(a.minStart, t)
+	a.maxStart = max(a.maxStart, t)
+	size := a.bucketMS
+	for (a.maxStart-a.minStart)/size >= int64(a.opt.MaxBuckets) {
+		a.ladder++
+		if a.ladder < len(bucketLadder) {
+			size = bucketLadder[a.ladder]
+		} else {
+			size *= 2
+		}
+	}
+	if size != a.bucketMS {
+		a.rebucket(size)
+	}
+}
+
+func (a *Aggregator) rebucket(size int64) {
+	a.bucketMS = size
+	for _, l := range a.labels {
+		l.buckets = rebucketMap(l.buckets, size)
+		l.last = nil
+	}
+}
+
+func rebucketMap(old map[int64]*Bucket, size int64) map[int64]*Bucket {
+	nb := make(map[int64]*Bucket, len(old)/2+1)
+	for _, b := range old {
+		k := floorTo(b.StartMS, size)
+		t := nb[k]
+		if t == nil {
+			b.StartMS = k
+			nb[k] = b
+			continue
+		}
+		t.merge(b)
+	}
+	return nb
+}
+
+func (b *Bucket) merge(o *Bucket) {
+	b.Counters.Merge(&o.Counters)
+	_ = b.Hist.Merge(o.Hist) // same kind by construction
+	b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
+}
+
+// BucketMS is the current time-bucket size in milliseconds.
+func (a *Aggregator) BucketMS() int64 { return a.bucketMS }
+
+// Merge folds o (for example another file of the same run, aggregated in parallel) into a.
+// o must not be used afterwards.
+func (a *Aggregator) Merge(o *Aggregator) {
+	if o.minStart != 0 || o.maxStart != 0 {
+		a.track(o.minStart)
+		a.track(o.maxStart)
+	}
+	if o.bucketMS > a.bucketMS {
+		a.rebucket(o.bucketMS)
+		a.ladder = o.ladder
+	} else if o.bucketMS < a.bucketMS {
+		o.rebucket(a.bucketMS)
+	}
+	for k, ol := range o.labels {
+		l := a.labels[k]
+		if l == nil {
+			a.labels[k] = ol
+			continue
+		}
+		l.merge(ol)
+	}
+	a.last = nil
+}
+
+func (l *Label) merge(o *Label) {
+	l.Transaction = l.Transaction || o.Transaction
+	l.Counters.Merge(&o.Counters)
+	l.MaxThreads = max(l.MaxThreads, o.MaxThreads)
+	_ = l.All.Merge(o.All)
+	_ = l.OK.Merge(o.OK)
+	l.ErrorKeys.Merge(o.ErrorKeys)
+	for k, ob := range o.buckets {
+		if b := l.buckets[k]; b != nil {
+			b.merge(ob)
+		} else {
+			l.buckets[k] = ob
+		}
+	}
+	l.last = nil
+}
+
+// Buckets returns the label's time buckets in time order.
+func (l *Label) Buckets() []*Bucket {
+	out := make([]*Bucket, 0, len(l.buckets))
+	for _, b := range l.buckets {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartMS < out[j].StartMS })
+	return out
+}
+
+// Result is the aggregation of a whole input.
+type Result struct {
+	BucketMS int64
+	Overall  *Label   // every top-level (non-Sub) sample, with run-level buckets
+	Labels   []*Label // sorted by name; a name seen both as sub-result and top-level appears twice
+}
+
+// Result computes the run-level figures by merging the labels. The Aggregator may keep
+// receiving samples afterwards; the Result does not share mutable state with it.
+func (a *Aggregator) Result() *Result {
+	overall := a.newLabel("", false)
+	labels := make([]*Label, 0, len(a.labels))
+	for _, l := range a.labels {
+		c := l.clone()
+		labels = append(labels, c)
+		if !l.Sub {
+			overall.merge(l.clone())
+		}
+	}
+	overall.Transaction = false
+	overall.Sub = false
+	sort.Slice(labels, func(i, j int) bool {
+		if labels[i].Name != labels[j].Name {
+			return labels[i].Name < labels[j].Name
+		}
+		return !labels[i].Sub
+	})
+	return &Result{BucketMS: a.bucketMS, Overall: overall, Labels: labels}
+}
+
+func (l *Label) clone() *Label {
+	c := *l
+	c.Counters.Codes = append([]CodeCount(nil), l.Codes...)
+	c.All, c.OK = l.All.Clone(), l.OK.Clone()
+	c.ErrorKeys = newTopErrors(l.ErrorKeys.cap)
+	c.ErrorKeys.Merge(l.ErrorKeys)
+	c.buckets = make(map[int64]*Bucket, len(l.buckets))
+	for k, b := range l.buckets {
+		nb := *b
+		nb.Codes = append([]CodeCount(nil), b.Codes...)
+		nb.Hist = b.Hist.Clone()
+		c.buckets[k] = &nb
+	}
+	c.last = nil
+	return &c
+}

@@ -1,0 +1,318 @@
+package agg
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+)
+
+// Hist is a mergeable log-linear (HDR-style) histogram of response times. Values are kept in
+// integer units (microseconds for run-level histograms, milliseconds for coarse per-bucket
+// ones); a value v lands in a bucket whose width is at most v/2^(subBits-1), so with 11 bits
+// every value is known to within 0.1% and values below 2,048 units are exact.
+//
+// Counts are stored densely but only over the range of indices actually used, so a histogram
+// of a label whose times span 1–200 ms costs a few KB, not the full 1 µs–1 h range.
+type Hist struct {
+	subBits uint8
+	unitUS  int64 // microseconds per unit
+	lo      int   // index of counts[0]
+	counts  []uint64
+	total   uint64
+	min     int64 // in units; valid when total > 0
+	max     int64
+	// whole records that every value was a whole number of milliseconds (JMeter writes
+	// integers), so a percentile can be reported as that whole number instead of the lower
+	// edge of its bucket.
+	whole bool
+}
+
+const (
+	fineSubBits   = 11 // ≤ 0.1% relative bucket width
+	coarseSubBits = 7  // ≤ 1.6% relative bucket width
+	maxIndex      = 64 << 10
+)
+
+// NewHist returns a run-level histogram: microseconds, within 0.1% (3 significant digits).
+func NewHist() *Hist { return &Hist{subBits: fineSubBits, unitUS: 1, whole: true} }
+
+// NewCoarseHist returns a per-time-bucket histogram: milliseconds, within about 1.6%
+// (2 significant digits), which keeps thousands of buckets cheap.
+func NewCoarseHist() *Hist { return &Hist{subBits: coarseSubBits, unitUS: 1000, whole: true} }
+
+func (h *Hist) index(v uint64) int {
+	s := uint(h.subBits)
+	if v < 1<<s {
+		return int(v)
+	}
+	k := uint(bits.Len64(v)) - s
+	return int(uint64(k)<<(s-1) + v>>k)
+}
+
+// bounds returns the lowest and highest value (in units) that share bucket idx.
+func (h *Hist) bounds(idx int) (uint64, uint64) {
+	s := uint(h.subBits)
+	if idx < 1<<s {
+		return uint64(idx), uint64(idx)
+	}
+	k := uint(idx>>(s-1)) - 1
+	m := uint64(idx) - uint64(k)<<(s-1)
+	lo := m << k
+	return lo, lo + 1<<k - 1
+}
+
+// RecordMS adds one response time given in (possibly fractional) milliseconds.
+func (h *Hist) RecordMS(ms float64) {
+	if !(ms > 0) { // also catches NaN
+		ms = 0
+	}
+	us := int64(math.Round(ms * 1000))
+	if ms > 1e12 {
+		us = 1e15
+	}
+	h.RecordUS(us)
+}
+
+// RecordUS adds one response time given in microseconds.
+func (h *Hist) RecordUS(us int64) {
+	if us < 0 {
+		us = 0
+	}
+	if h.whole && us%1000 != 0 {
+		h.whole = false
+	}
+	v := us
+	if h.unitUS != 1 {
+		v = (us + h.unitUS/2) / h.unitUS
+	}
+	h.add(v, 1)
+}
+
+func (h *Hist) add(v int64, n uint64) {
+	idx := h.index(uint64(v))
+	i := idx - h.lo
+	if uint(i) < uint(len(h.counts)) {
+		h.counts[i] += n
+	} else {
+		h.grow(idx)
+		h.counts[idx-h.lo] += n
+	}
+	if h.total == 0 || v < h.min {
+		h.min = v
+	}
+	if h.total == 0 || v > h.max {
+		h.max = v
+	}
+	h.total += n
+}
+
+// grow widens the stored index range to include idx, leaving some slack on the side it grows.
+func (h *Hist) grow(idx int) {
+	if len(h.counts) == 0 {
+		h.lo = idx
+		h.counts = make([]uint64, 1, 64)
+		return
+	}
+	hi := h.lo + len(h.counts) // exclusive
+	if idx >= h.lo && idx < hi {
+		return
+	}
+	if idx >= hi {
+		h.counts = append(h.counts, make([]uint64, idx-hi+1)...)
+		return
+	}
+	slack := len(h.counts) / 2
+	newLo := max(idx-slack, 0)
+	nc := make([]uint64, hi-newLo)
+	copy(nc[h.lo-newLo:], h.counts)
+	h.counts = nc
+	h.lo = newLo
+}
+
+// Count is the number of recorded values.
+func (h *Hist) Count() uint64 { return h.total }
+
+func (h *Hist) toMS(v int64) float64 { return float64(v*h.unitUS) / 1000 }
+
+// MinMS is the smallest recorded value in milliseconds (exact in the histogram's unit).
+func (h *Hist) MinMS() float64 { return h.toMS(h.min) }
+
+// MaxMS is the largest recorded value in milliseconds (exact in the histogram's unit).
+func (h *Hist) MaxMS() float64 { return h.toMS(h.max) }
+
+// Rank is the 1-based nearest rank of percentile p (0 < p ≤ 100) among n values:
+// ceil(p/100·n), guarded against floating-point error so that 95% of 20,700 is 19,665.
+func Rank(p float64, n uint64) uint64 {
+	if n == 0 {
+		return 0
+	}
+	x := p / 100 * float64(n)
+	r := math.Ceil(x - 1e-9*math.Max(1, x))
+	switch {
+	case r < 1:
+		return 1
+	case r > float64(n):
+		return n
+	}
+	return uint64(r)
+}
+
+// PercentileMS returns the nearest-rank percentile p (0–100) in milliseconds: the value of
+// rank ceil(p/100·n) in sorted order, within the histogram's precision and clamped to the
+// exact min and max. It returns 0 for an empty histogram.
+func (h *Hist) PercentileMS(p float64) float64 {
+	if h.total == 0 {
+		return 0
+	}
+	rank := Rank(p, h.total)
+	var cum uint64
+	for i, c := range h.counts {
+		cum += c
+		if cum < rank {
+			continue
+		}
+		lo, hi := h.bounds(h.lo + i)
+		v := lo
+		if h.whole && h.unitUS == 1 {
+			if w := (lo + 999) / 1000 * 1000; w <= hi {
+				v = w
+			}
+		}
+		vi := int64(v)
+		vi = max(vi, h.min)
+		vi = min(vi, h.max)
+		return h.toMS(vi)
+	}
+	return h.toMS(h.max)
+}
+
+// Merge adds every value of o to h. Both must have the same precision and unit.
+func (h *Hist) Merge(o *Hist) error {
+	if o == nil || o.total == 0 {
+		return nil
+	}
+	if h.subBits != o.subBits || h.unitUS != o.unitUS {
+		return fmt.Errorf("cannot merge histograms of different precision (%d/%dµs vs %d/%dµs)", h.subBits, h.unitUS, o.subBits, o.unitUS)
+	}
+	if h.total == 0 {
+		h.whole = o.whole
+	} else {
+		h.whole = h.whole && o.whole
+	}
+	first := h.total == 0
+	h.grow(o.lo)
+	h.grow(o.lo + len(o.counts) - 1)
+	for i, c := range o.counts {
+		h.counts[o.lo+i-h.lo] += c
+	}
+	if first || o.min < h.min {
+		h.min = o.min
+	}
+	if first || o.max > h.max {
+		h.max = o.max
+	}
+	h.total += o.total
+	return nil
+}
+
+// Clone returns an independent copy of h.
+func (h *Hist) Clone() *Hist {
+	c := *h
+	c.counts = append([]uint64(nil), h.counts...)
+	return &c
+}
+
+const histMagic = 'H'
+
+// MarshalBinary encodes h compactly: a small header, then (index gap, count) pairs of the
+// non-empty buckets as varints. A typical label costs a few hundred bytes.
+func (h *Hist) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 32+4*len(h.counts))
+	var flags byte
+	if h.whole {
+		flags = 1
+	}
+	b = append(b, histMagic, 1, h.subBits, flags)
+	b = binary.AppendUvarint(b, uint64(h.unitUS))
+	b = binary.AppendUvarint(b, h.total)
+	b = binary.AppendUvarint(b, uint64(h.min))
+	b = binary.AppendUvarint(b, uint64(h.max))
+	prev := 0
+	for i, c := range h.counts {
+		if c == 0 {
+			continue
+		}
+		idx := h.lo + i
+		b = binary.AppendUvarint(b, uint64(idx-prev))
+		b = binary.AppendUvarint(b, c)
+		prev = idx
+	}
+	return b, nil
+}
+
+var errBadHist = errors.New("not a valid histogram encoding")
+
+// UnmarshalBinary decodes what MarshalBinary wrote, checking that it is consistent.
+func (h *Hist) UnmarshalBinary(data []byte) error {
+	if len(data) < 4 || data[0] != histMagic || data[1] != 1 || data[2] < 2 || data[2] > 20 || data[3] > 1 {
+		return errBadHist
+	}
+	n := Hist{subBits: data[2], whole: data[3] == 1}
+	data = data[4:]
+	var vals [4]uint64
+	for i := range vals {
+		v, k := binary.Uvarint(data)
+		if k <= 0 {
+			return errBadHist
+		}
+		vals[i] = v
+		data = data[k:]
+	}
+	if vals[0] != 1 && vals[0] != 1000 {
+		return errBadHist
+	}
+	n.unitUS = int64(vals[0])
+	if vals[2] > vals[3] || vals[3] > 1<<50 {
+		return errBadHist
+	}
+	idx := 0
+	first := true
+	var sum uint64
+	for len(data) > 0 {
+		gap, k := binary.Uvarint(data)
+		if k <= 0 || (gap == 0 && !first) || gap > maxIndex {
+			return errBadHist
+		}
+		data = data[k:]
+		c, k := binary.Uvarint(data)
+		if k <= 0 || c == 0 {
+			return errBadHist
+		}
+		data = data[k:]
+		idx += int(gap)
+		if idx > maxIndex {
+			return errBadHist
+		}
+		first = false
+		n.grow(idx)
+		n.counts[idx-n.lo] += c
+		if sum+c < sum {
+			return errBadHist
+		}
+		sum += c
+	}
+	if sum != vals[1] {
+		return errBadHist
+	}
+	if sum > 0 {
+		n.total = sum
+		n.min, n.max = int64(vals[2]), int64(vals[3])
+		if n.index(uint64(n.min)) != n.lo || n.index(uint64(n.max)) != n.lo+len(n.counts)-1 {
+			return errBadHist
+		}
+	}
+	*h = n
+	return nil
+}
