@@ -68,7 +68,7 @@ type gatlingState struct {
 	sink   SampleSink
 	names  map[string]string // interned labels and messages
 	run    bool
-	active int  // users started and not yet ended
+	active int // users started and not yet ended
 }
 
 func (g *gatlingState) intern(s string) string {

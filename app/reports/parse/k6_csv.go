@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -60,7 +61,7 @@ func ReadK6CSV(r io.Reader, name string, sink SampleSink) error {
 		}
 		valStr := rec[col["metric_value"]]
 		value, err := strconv.ParseFloat(valStr, 64)
-		if err != nil {
+		if err != nil || math.IsNaN(value) || math.IsInf(value, 0) {
 			_, c := cr.FieldPos(col["metric_value"])
 			return &Error{File: name, Line: line, Column: c, Msg: fmt.Sprintf("metric_value %q is not a number", valStr)}
 		}
