@@ -98,7 +98,8 @@ func (c *locustCSV) stats(rec []string, line int) (Stats, error) {
 	if st.Percentiles, err = c.percentiles(rec, line); err != nil {
 		return st, err
 	}
-	if _, ok := st.Percentiles[50]; !ok {
+	// Locust writes 0 as the median of an entry without requests; that is no figure at all.
+	if _, ok := st.Percentiles[50]; !ok && st.Count > 0 {
 		if v, ok, err := c.float(rec, line, "Median Response Time"); err != nil {
 			return st, err
 		} else if ok {
