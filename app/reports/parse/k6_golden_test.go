@@ -13,7 +13,21 @@ import (
 
 // The golden helpers are shared by the k6, Gatling and Locust tests.
 
-var perfUpdate = flag.Bool("update", false, "rewrite the golden files under testdata/")
+// -update rewrites the golden files. Other parsers' tests in this package define the same
+// flag, so it is only defined here when nobody has yet, and read by name.
+var _ = perfDefineUpdate()
+
+func perfDefineUpdate() bool {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files under testdata/")
+	}
+	return true
+}
+
+func perfUpdating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // perfGoldenStats is Stats in a JSON-friendly shape (percentile keys as strings, sorted).
 type perfGoldenStats struct {
@@ -76,7 +90,7 @@ func perfGolden(t *testing.T, name string, v any) {
 	}
 	got = append(got, '\n')
 	path := filepath.Join("testdata", name)
-	if *perfUpdate {
+	if perfUpdating() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
