@@ -1,7 +1,11 @@
 // Package agg turns a stream of samples into the figures Scanboard stores and shows: per label
 // and for the whole run, counters, response codes, the most frequent errors and mergeable
-// histograms (all samples and successful ones); per time bucket the same counters, a coarser
-// histogram and active threads. It is pure: it imports only parse.
+// histograms (all samples and successful ones); per time bucket the same counters and active
+// threads, and for the run's buckets a coarser histogram. It is pure: it imports only parse.
+//
+// Per-bucket histograms are kept for the run, not per label: JMeter's percentiles-over-time
+// chart is run-wide, and labels × buckets histograms would make memory grow with the number
+// of labels (40 labels × 1,000 buckets of even 2 KB is 80 MB), against the flat-memory goal.
 //
 // Counting rules: sub-results (Sample.Sub) are kept under their own labels but never counted
 // in Overall, because their parent already covers them. JMeter transaction-controller rows
@@ -51,7 +55,7 @@ type Label struct {
 type Bucket struct {
 	StartMS int64
 	Counters
-	Hist       *Hist // coarse histogram of every sample in the slice
+	Hist       *Hist // coarse histogram of every top-level sample; run buckets only, else nil
 	MaxThreads int   // most active threads seen in the slice
 }
 
@@ -70,6 +74,8 @@ type Aggregator struct {
 	ladder   int
 	minStart int64
 	maxStart int64
+	run      map[int64]*Bucket // run-wide histogram and threads per bucket
+	runLast  *Bucket
 }
 
 // New returns an empty Aggregator.
@@ -80,7 +86,7 @@ func New(opt Options) *Aggregator {
 	if opt.ErrorSlots <= 0 {
 		opt.ErrorSlots = 100
 	}
-	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0]}
+	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], run: make(map[int64]*Bucket)}
 }
 
 func (a *Aggregator) newLabel(name string, sub bool) *Label {
@@ -120,14 +126,27 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	if b == nil || l.lastKey != key {
 		b = l.buckets[key]
 		if b == nil {
-			b = &Bucket{StartMS: key, Hist: NewCoarseHist()}
+			b = &Bucket{StartMS: key}
 			l.buckets[key] = b
 		}
 		l.last, l.lastKey = b, key
 	}
 	b.Counters.add(s)
-	b.Hist.RecordUS(us)
 	b.MaxThreads = max(b.MaxThreads, s.Threads)
+	if s.Sub {
+		return nil
+	}
+	rb := a.runLast
+	if rb == nil || rb.StartMS != key {
+		rb = a.run[key]
+		if rb == nil {
+			rb = &Bucket{StartMS: key, Hist: NewCoarseHist()}
+			a.run[key] = rb
+		}
+		a.runLast = rb
+	}
+	rb.Hist.RecordUS(us)
+	rb.MaxThreads = max(rb.MaxThreads, s.Threads)
 	return nil
 }
 
@@ -180,6 +199,8 @@ func (a *Aggregator) rebucket(size int64) {
 		l.buckets = rebucketMap(l.buckets, size)
 		l.last = nil
 	}
+	a.run = rebucketMap(a.run, size)
+	a.runLast = nil
 }
 
 func rebucketMap(old map[int64]*Bucket, size int64) map[int64]*Bucket {
@@ -199,8 +220,22 @@ func rebucketMap(old map[int64]*Bucket, size int64) map[int64]*Bucket {
 
 func (b *Bucket) merge(o *Bucket) {
 	b.Counters.Merge(&o.Counters)
-	_ = b.Hist.Merge(o.Hist) // same kind by construction
+	if o.Hist != nil {
+		if b.Hist == nil {
+			b.Hist = NewCoarseHist()
+		}
+		_ = b.Hist.Merge(o.Hist) // same kind by construction
+	}
 	b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
+}
+
+func (b *Bucket) clone() *Bucket {
+	c := *b
+	c.Codes = append([]CodeCount(nil), b.Codes...)
+	if b.Hist != nil {
+		c.Hist = b.Hist.Clone()
+	}
+	return &c
 }
 
 // BucketMS is the current time-bucket size in milliseconds.
@@ -227,7 +262,14 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		}
 		l.merge(ol)
 	}
-	a.last = nil
+	for k, ob := range o.run {
+		if b := a.run[k]; b != nil {
+			b.merge(ob)
+		} else {
+			a.run[k] = ob
+		}
+	}
+	a.last, a.runLast = nil, nil
 }
 
 func (l *Label) merge(o *Label) {
@@ -241,7 +283,7 @@ func (l *Label) merge(o *Label) {
 		if b := l.buckets[k]; b != nil {
 			b.merge(ob)
 		} else {
-			l.buckets[k] = ob
+			l.buckets[k] = ob.clone()
 		}
 	}
 	l.last = nil
@@ -273,11 +315,20 @@ func (a *Aggregator) Result() *Result {
 		c := l.clone()
 		labels = append(labels, c)
 		if !l.Sub {
-			overall.merge(l.clone())
+			overall.merge(l)
 		}
 	}
 	overall.Transaction = false
 	overall.Sub = false
+	for k, rb := range a.run {
+		b := overall.buckets[k]
+		if b == nil {
+			b = &Bucket{StartMS: k}
+			overall.buckets[k] = b
+		}
+		b.Hist = rb.Hist.Clone()
+		b.MaxThreads = max(b.MaxThreads, rb.MaxThreads)
+	}
 	sort.Slice(labels, func(i, j int) bool {
 		if labels[i].Name != labels[j].Name {
 			return labels[i].Name < labels[j].Name
@@ -295,10 +346,7 @@ func (l *Label) clone() *Label {
 	c.ErrorKeys.Merge(l.ErrorKeys)
 	c.buckets = make(map[int64]*Bucket, len(l.buckets))
 	for k, b := range l.buckets {
-		nb := *b
-		nb.Codes = append([]CodeCount(nil), b.Codes...)
-		nb.Hist = b.Hist.Clone()
-		c.buckets[k] = &nb
+		c.buckets[k] = b.clone()
 	}
 	c.last = nil
 	return &c

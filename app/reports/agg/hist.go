@@ -80,12 +80,13 @@ func (h *Hist) RecordUS(us int64) {
 	if us < 0 {
 		us = 0
 	}
-	if h.whole && us%1000 != 0 {
-		h.whole = false
-	}
 	v := us
-	if h.unitUS != 1 {
-		v = (us + h.unitUS/2) / h.unitUS
+	if h.unitUS == 1 {
+		if h.whole && us%1000 != 0 {
+			h.whole = false
+		}
+	} else {
+		v = (us + 500) / 1000 // the only other unit is the millisecond
 	}
 	h.add(v, 1)
 }
@@ -111,6 +112,13 @@ func (h *Hist) add(v int64, n uint64) {
 // grow widens the stored index range to include idx, leaving some slack on the side it grows.
 func (h *Hist) grow(idx int) {
 	if len(h.counts) == 0 {
+		// Coarse histograms are small: cover everything from 0 at once instead of growing
+		// a few entries at a time, which dominated the cost of short time buckets.
+		if h.unitUS != 1 && idx < 1024 {
+			h.lo = 0
+			h.counts = make([]uint64, idx+1, max(2*idx, 64))
+			return
+		}
 		h.lo = idx
 		h.counts = make([]uint64, 1, 64)
 		return
