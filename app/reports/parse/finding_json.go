@@ -18,6 +18,12 @@ type jsonWalker struct {
 	dec  *json.Decoder
 	src  *jsonSource
 	file string
+	// opened is where the most recent object started, for errors about the object as a
+	// whole that are only found after it was read (see zapAlert).
+	opened jsonPos
+	// context names what the next value is (the member key, or "alerts element"), for
+	// type errors.
+	context string
 }
 
 func newJSONWalker(r io.Reader, file string) *jsonWalker {
@@ -25,17 +31,19 @@ func newJSONWalker(r io.Reader, file string) *jsonWalker {
 	return &jsonWalker{dec: json.NewDecoder(src), src: src, file: file}
 }
 
-// jsonSource feeds the decoder and remembers where lines start, but only from the last
-// committed offset on: the walker commits after every token, so the list of newline offsets
-// stays as short as the value being decoded. It also refuses to hand the decoder more than
-// maxTokenBytes past that offset, which bounds the decoder's buffer.
+// jsonSource feeds the decoder and remembers where lines start, but only from the previous
+// commit on: the walker commits after every token, so the list of newline offsets stays as
+// short as the value being decoded while the offsets of the last two tokens can still be
+// located. It also refuses to hand the decoder more than maxTokenBytes past the last commit,
+// which bounds the decoder's buffer.
 type jsonSource struct {
 	r        io.Reader
 	read     int64   // bytes handed to the decoder so far
-	mark     int64   // committed offset
-	lines    int     // newlines before mark
-	lastNL   int64   // offset of the last newline before mark, -1 if none
-	newlines []int64 // offsets of newlines at or after mark
+	mark     int64   // last committed offset
+	base     int64   // the commit before it: newlines before base are only counted
+	lines    int     // newlines before base
+	lastNL   int64   // offset of the last newline before base, -1 if none
+	newlines []int64 // offsets of newlines at or after base
 }
 
 func (s *jsonSource) Read(p []byte) (int, error) {
@@ -61,8 +69,11 @@ func (s *jsonSource) Read(p []byte) (int, error) {
 
 // commit records that everything before off has been dealt with.
 func (s *jsonSource) commit(off int64) {
+	if off <= s.mark {
+		return
+	}
 	i := 0
-	for i < len(s.newlines) && s.newlines[i] < off {
+	for i < len(s.newlines) && s.newlines[i] < s.mark {
 		i++
 	}
 	if i > 0 {
@@ -70,11 +81,13 @@ func (s *jsonSource) commit(off int64) {
 		s.lastNL = s.newlines[i-1]
 		s.newlines = s.newlines[:copy(s.newlines, s.newlines[i:])]
 	}
-	s.mark = max(s.mark, off)
+	s.base, s.mark = s.mark, off
 }
 
-// position gives the 1-based line and byte column of offset off (off ≥ the committed mark).
+// position gives the 1-based line and byte column of offset off. Offsets before the
+// previous commit are no longer known exactly and are reported at that commit.
 func (s *jsonSource) position(off int64) (line, col int) {
+	off = max(off, s.base)
 	line, last := s.lines, s.lastNL
 	for _, nl := range s.newlines {
 		if nl >= off {
@@ -92,6 +105,18 @@ func (w *jsonWalker) commit() { w.src.commit(w.dec.InputOffset()) }
 func (w *jsonWalker) errorAt(off int64, format string, args ...any) *Error {
 	line, col := w.src.position(off)
 	return &Error{File: w.file, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// jsonPos is a remembered position, for errors found only after a whole object was read.
+type jsonPos struct{ line, col int }
+
+func (w *jsonWalker) posOf(off int64) jsonPos {
+	line, col := w.src.position(off)
+	return jsonPos{line, col}
+}
+
+func (w *jsonWalker) errorAtPos(p jsonPos, format string, args ...any) *Error {
+	return &Error{File: w.file, Line: p.line, Column: p.col, Msg: fmt.Sprintf(format, args...)}
 }
 
 // errorHere builds a located *Error at the decoder's current position.
@@ -117,11 +142,11 @@ func (w *jsonWalker) wrap(err error, before int64) error {
 	case errors.As(err, &syn):
 		return w.errorAt(w.syntaxOffset(), "invalid JSON: %s", syn.Error())
 	case errors.As(err, &typ):
-		what := typ.Field
-		if what == "" {
-			what = "value"
+		what := w.context
+		if typ.Field != "" {
+			what += " " + typ.Field
 		}
-		return w.errorAt(before, "%s: expected %s, found JSON %s", what, typ.Type, typ.Value)
+		return w.errorAt(before, "%s: expected %s, found JSON %s", what, describeType(typ.Type), typ.Value)
 	default:
 		return w.errorAt(before, "%v", err)
 	}
@@ -165,12 +190,14 @@ func (w *jsonWalker) object(what string, fn func(key string) error) error {
 	if d, ok := t.(json.Delim); !ok || d != '{' {
 		return w.errorAt(start, "%s: expected a JSON object, found %s", what, describeToken(t))
 	}
+	w.opened = w.posOf(w.dec.InputOffset() - 1)
 	for w.dec.More() {
 		t, err := w.token()
 		if err != nil {
 			return err
 		}
 		key, _ := t.(string) // the decoder only returns strings as keys
+		w.context = key
 		if err := fn(key); err != nil {
 			return err
 		}
@@ -193,6 +220,7 @@ func (w *jsonWalker) array(what string, fn func() error) error {
 		return w.errorAt(start, "%s: expected a JSON array, found %s", what, describeToken(t))
 	}
 	for w.dec.More() {
+		w.context = what + " element"
 		if err := fn(); err != nil {
 			return err
 		}
@@ -300,4 +328,25 @@ func (t jsonText) int() int {
 		return 0
 	}
 	return n
+}
+
+// describeType names the JSON shape a Go type expects, for error messages.
+func describeType(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Float64, reflect.Float32:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Pointer:
+		return describeType(t.Elem())
+	}
+	return t.String()
 }

@@ -111,7 +111,7 @@ type zapInstance struct {
 // zapAlert reads one alert. Its scalar members are read one by one and its instances one
 // at a time, so an alert with a hundred thousand instances is never decoded as one value.
 func zapAlert(w *jsonWalker, raws []rawFinding) ([]rawFinding, error) {
-	start := w.dec.InputOffset()
+	var start jsonPos
 	var (
 		f                  Finding
 		pluginID, alertRef string
@@ -121,6 +121,9 @@ func zapAlert(w *jsonWalker, raws []rawFinding) ([]rawFinding, error) {
 		instances          []zapInstance
 	)
 	err := w.object("alert", func(key string) error {
+		if start.line == 0 {
+			start = w.opened // before any nested object overwrites it
+		}
 		switch key {
 		case "pluginid":
 			return w.text(&pluginID, clipName)
@@ -160,15 +163,18 @@ func zapAlert(w *jsonWalker, raws []rawFinding) ([]rawFinding, error) {
 	if err != nil {
 		return raws, err
 	}
+	if start.line == 0 { // an empty object
+		start = w.posOf(w.dec.InputOffset() - 1)
+	}
 
 	f.RuleID = firstNonEmpty(alertRef, pluginID)
 	if f.RuleID == "" {
-		return raws, w.errorAt(start, "ZAP alert has neither pluginid nor alertRef")
+		return raws, w.errorAtPos(start, "ZAP alert has neither pluginid nor alertRef")
 	}
 	f.RuleName = firstNonEmpty(name, alertName)
 	risk, ok := zapRisk(riskcode)
 	if !ok {
-		return raws, w.errorAt(start, "ZAP alert %s: riskcode %q is not 0, 1, 2 or 3", f.RuleID, riskcode)
+		return raws, w.errorAtPos(start, "ZAP alert %s: riskcode %q is not 0, 1, 2 or 3", f.RuleID, riskcode)
 	}
 	f.Risk = risk
 	f.Confidence = zapConfidence(conf)

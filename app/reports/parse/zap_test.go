@@ -153,6 +153,14 @@ func TestZAPErrors(t *testing.T) {
 			requireParseError(t, err, "zap.json", tt.want, tt.line)
 		})
 	}
+	t.Run("alert error points at the alert", func(t *testing.T) {
+		in := "{\"site\": [{\"alerts\": [\n  {\"pluginid\": \"1\", \"riskcode\": \"1\"},\n  {\"pluginid\": \"2\",\n   \"instances\": [{}],\n   \"riskcode\": \"9\"}\n]}]}"
+		_, err := ZAP(strings.NewReader(in), "zap.json")
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Line != 3 || pe.Column != 3 {
+			t.Errorf("error = %v, want line 3 column 3 (the second alert's brace)", err)
+		}
+	})
 	t.Run("syntax error position", func(t *testing.T) {
 		_, err := ZAP(strings.NewReader("{\n  \"site\": [\n    {\"alerts\": [ {\"pluginid\": \"1\",, } ]}\n  ]\n}"), "zap.json")
 		var pe *Error
