@@ -3,9 +3,9 @@ package parse
 import (
 	"bytes"
 	"encoding/binary"
-	"math/bits"
 	"fmt"
 	"io"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"

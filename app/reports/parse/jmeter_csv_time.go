@@ -146,3 +146,14 @@ func (tp *timeParser) parse(b []byte) (int64, bool) {
 	}
 	return 0, false
 }
+
+// parseDateOnly tries only the date patterns (not epoch ms), without locking onto one.
+func (tp *timeParser) parseDateOnly(b []byte) (int64, bool) {
+	s := string(b)
+	for _, l := range jmeterFallbackLayouts {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return t.UnixMilli(), true
+		}
+	}
+	return 0, false
+}
