@@ -27,7 +27,7 @@ type jsonWalker struct {
 }
 
 func newJSONWalker(r io.Reader, file string) *jsonWalker {
-	src := &jsonSource{r: r, lastNL: -1}
+	src := &jsonSource{r: skipBOM(r), lastNL: -1}
 	return &jsonWalker{dec: json.NewDecoder(src), src: src, file: file}
 }
 

@@ -1,7 +1,10 @@
 package parse
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"io"
 	"unicode/utf8"
 )
 
@@ -16,8 +19,9 @@ const (
 	maxTokenBytes = 16 << 20
 	// maxNesting caps element/array/object depth; real reports stay below 20.
 	maxNesting = 256
-	// maxItems caps how many test cases or finding instances one file may hold.
-	maxItems = 2_000_000
+	// maxItems caps how many test cases or finding instances one file may hold; at a few
+	// hundred bytes each the parsed result then stays within a few hundred MiB.
+	maxItems = 500_000
 
 	// Kept text is cut to these lengths (bytes, on a UTF-8 boundary, marked with an ellipsis).
 	clipName   = 2 << 10  // names, ids, URIs, methods, parameters
@@ -42,3 +46,13 @@ func clip(s string, limit int) string {
 // errTooLarge is returned by the XML and JSON input wrappers when one token or value would
 // need more than maxTokenBytes; the parsers turn it into a located *Error.
 var errTooLarge = errors.New("token too large")
+
+// skipBOM drops a UTF-8 byte-order mark, which Windows tools put in front of XML and JSON and
+// which neither encoding/xml nor encoding/json accepts.
+func skipBOM(r io.Reader) *bufio.Reader {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	return br
+}

@@ -142,6 +142,16 @@ func TestJUnitOutcomes(t *testing.T) {
 	})
 }
 
+func TestJUnitByteOrderMark(t *testing.T) {
+	rep, err := JUnit(strings.NewReader("\ufeff<?xml version=\"1.0\"?>\n<testsuite name=\"a\"><testcase name=\"x\"/></testsuite>"), "bom.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Totals.Tests != 1 {
+		t.Errorf("tests = %d, want 1", rep.Totals.Tests)
+	}
+}
+
 func TestJUnitKey(t *testing.T) {
 	base := JUnitCase{Suite: "s", Classname: "c", Name: "n"}
 	other := base

@@ -66,7 +66,7 @@ type junitParser struct {
 }
 
 func newJUnitParser(r io.Reader, name string) *junitParser {
-	src := &xmlSource{r: bufio.NewReader(r)}
+	src := &xmlSource{r: skipBOM(r)}
 	dec := xml.NewDecoder(src)
 	dec.Strict = true
 	dec.CharsetReader = func(charset string, in io.Reader) (io.Reader, error) {

@@ -123,6 +123,20 @@ func TestZAPMapping(t *testing.T) {
 	}
 }
 
+func TestZAPByteOrderMark(t *testing.T) {
+	b, err := os.ReadFile("testdata/zap/traditional.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ZAP(bytes.NewReader(append([]byte("\ufeff"), b...)), "bom.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) != 1 {
+		t.Errorf("findings = %d, want 1", len(rep.Findings))
+	}
+}
+
 func TestZAPErrors(t *testing.T) {
 	example, err := os.ReadFile("testdata/zap/traditional.json")
 	if err != nil {
