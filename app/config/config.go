@@ -1,0 +1,251 @@
+// Package config reads Scanboard's settings from MIS_* environment variables, validates
+// them and fills in defaults that let `go run ./app/cmd/mis` work with nothing set: SQLite
+// under ./data, in-memory sessions, the built-in WeChat sandbox.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the validated configuration.
+type Config struct {
+	Env         string // development or production
+	Addr        string // listen address, host:port
+	BaseURL     *url.URL
+	DataDir     string
+	DatabaseURL string // postgres://… or sqlite:PATH
+	RedisURL    string // empty: in-memory storage
+
+	LogLevel  slog.Level
+	LogFormat string // text or json
+
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	ShutdownTimeout time.Duration
+	// TrustedProxies are the CIDRs whose X-Real-IP header is believed; empty means the
+	// TCP peer is the client.
+	TrustedProxies []netip.Prefix
+	DefaultLocale  string
+}
+
+// Production reports whether the app runs in production mode, which refuses the sandbox.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// SecureCookies reports whether cookies get Secure and the __Host- prefix.
+func (c Config) SecureCookies() bool { return c.BaseURL.Scheme == "https" }
+
+// Var describes one environment variable, for validation and for the README table.
+type Var struct {
+	Name, Default, Help string
+}
+
+// Vars lists every variable Load reads, in the order the README documents them.
+var Vars = []Var{
+	{"MIS_ENV", "development", "development or production (production refuses the built-in WeChat sandbox)"},
+	{"MIS_ADDR", "127.0.0.1:8080", "listen address, host:port"},
+	{"MIS_BASE_URL", "http://<MIS_ADDR>", "public URL for links, QR codes and cookie security (https ⇒ Secure, __Host- cookies)"},
+	{"MIS_DATA_DIR", "./data", "folder for the SQLite file and stored uploads"},
+	{"MIS_DATABASE_URL", "sqlite:<MIS_DATA_DIR>/scanboard.db", "postgres://user:pass@host:5432/db?sslmode=… for PostgreSQL"},
+	{"MIS_REDIS_URL", "(empty: in-memory)", "redis://host:6379/0 to share sessions and login state between nodes"},
+	{"MIS_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"MIS_LOG_FORMAT", "text", "text or json"},
+	{"MIS_SESSION_IDLE", "30m", "sign out after this long without a request"},
+	{"MIS_SESSION_ABSOLUTE", "12h", "sign out this long after sign-in, whatever the activity"},
+	{"MIS_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGINT/SIGTERM"},
+	{"MIS_TRUSTED_PROXIES", "(empty)", "comma-separated CIDRs of reverse proxies whose X-Real-IP is trusted"},
+	{"MIS_DEFAULT_LOCALE", "zh-CN", "zh-CN or en, when neither the user nor the browser says"},
+}
+
+// VarError is a bad value, reported as one line naming the variable.
+type VarError struct {
+	Name, Value, Problem string
+}
+
+func (e *VarError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("%s: %s", e.Name, e.Problem)
+	}
+	return fmt.Sprintf("%s=%q: %s", e.Name, e.Value, e.Problem)
+}
+
+// Load reads the configuration through getenv (os.Getenv in the app, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	l := loader{getenv: getenv}
+	c := Config{
+		Env:             l.oneOf("MIS_ENV", "development", "development", "production"),
+		Addr:            l.str("MIS_ADDR", "127.0.0.1:8080"),
+		DataDir:         l.str("MIS_DATA_DIR", "data"),
+		RedisURL:        l.str("MIS_REDIS_URL", ""),
+		LogFormat:       l.oneOf("MIS_LOG_FORMAT", "text", "text", "json"),
+		SessionIdle:     l.duration("MIS_SESSION_IDLE", 30*time.Minute),
+		SessionAbsolute: l.duration("MIS_SESSION_ABSOLUTE", 12*time.Hour),
+		ShutdownTimeout: l.duration("MIS_SHUTDOWN_TIMEOUT", 15*time.Second),
+		DefaultLocale:   l.oneOf("MIS_DEFAULT_LOCALE", "zh-CN", "zh-CN", "en"),
+	}
+	switch lvl := l.oneOf("MIS_LOG_LEVEL", "info", "debug", "info", "warn", "error"); lvl {
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		c.LogLevel = slog.LevelInfo
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		l.fail("MIS_ADDR", c.Addr, "must be host:port, e.g. 127.0.0.1:8080 or :8080")
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		l.fail("MIS_ADDR", c.Addr, "the port must be a number from 0 to 65535")
+	}
+	c.BaseURL = l.baseURL(c.Addr)
+	c.DatabaseURL = l.str("MIS_DATABASE_URL", "sqlite:"+filepath.Join(c.DataDir, "scanboard.db"))
+	if v := c.DatabaseURL; !hasAnyPrefix(v, "postgres://", "postgresql://", "sqlite:", "file:") {
+		l.fail("MIS_DATABASE_URL", redactURL(v), "must start with postgres://, postgresql://, sqlite: or file:")
+	} else if strings.HasPrefix(v, "postgres") {
+		if u, err := url.Parse(v); err != nil || u.Host == "" {
+			l.fail("MIS_DATABASE_URL", redactURL(v), "is not a valid PostgreSQL URL (postgres://user:pass@host:5432/db)")
+		}
+	}
+	if v := c.RedisURL; v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			l.fail("MIS_REDIS_URL", redactURL(v), "must be redis://host:port/db or rediss://…")
+		}
+	}
+	if c.SessionIdle <= 0 {
+		l.fail("MIS_SESSION_IDLE", l.getenv("MIS_SESSION_IDLE"), "must be positive")
+	}
+	if c.SessionAbsolute < c.SessionIdle {
+		l.fail("MIS_SESSION_ABSOLUTE", l.getenv("MIS_SESSION_ABSOLUTE"), "must be at least MIS_SESSION_IDLE")
+	}
+	c.TrustedProxies = l.prefixes("MIS_TRUSTED_PROXIES")
+	if c.Production() && c.BaseURL != nil && c.BaseURL.Scheme != "https" {
+		l.fail("MIS_BASE_URL", c.BaseURL.String(), "must be https:// when MIS_ENV=production")
+	}
+	if l.err != nil {
+		return Config{}, l.err
+	}
+	return c, nil
+}
+
+type loader struct {
+	getenv func(string) string
+	err    error // the first problem; one clear line beats a list
+}
+
+func (l *loader) fail(name, value, problem string) {
+	if l.err == nil {
+		l.err = &VarError{Name: name, Value: value, Problem: problem}
+	}
+}
+
+func (l *loader) str(name, def string) string {
+	if v := strings.TrimSpace(l.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (l *loader) oneOf(name, def string, allowed ...string) string {
+	v := l.str(name, def)
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	l.fail(name, v, "must be one of "+strings.Join(allowed, ", "))
+	return def
+}
+
+func (l *loader) duration(name string, def time.Duration) time.Duration {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		l.fail(name, v, "must be a duration such as 30m, 12h or 90s")
+		return def
+	}
+	return d
+}
+
+func (l *loader) baseURL(addr string) *url.URL {
+	v := l.str("MIS_BASE_URL", "")
+	if v == "" {
+		host, port, _ := net.SplitHostPort(addr)
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "127.0.0.1"
+		}
+		v = "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(strings.TrimRight(v, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		l.fail("MIS_BASE_URL", v, "must be an absolute http:// or https:// URL")
+		return &url.URL{Scheme: "http", Host: "127.0.0.1"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		l.fail("MIS_BASE_URL", v, "must not have a query or fragment")
+	}
+	return u
+}
+
+func (l *loader) prefixes(name string) []netip.Prefix {
+	v := l.str(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []netip.Prefix
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			if a, err := netip.ParseAddr(part); err == nil {
+				out = append(out, netip.PrefixFrom(a, a.BitLen()))
+				continue
+			}
+		}
+		p, err := netip.ParsePrefix(part)
+		if err != nil {
+			l.fail(name, v, fmt.Sprintf("%q is not an IP address or CIDR", part))
+			return nil
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
+func hasAnyPrefix(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL hides a password before a value is echoed in an error message.
+func redactURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		if at := strings.LastIndexByte(v, '@'); at > 0 {
+			return "…" + v[at:]
+		}
+		return v
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	return u.String()
+}

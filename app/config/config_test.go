@@ -1,0 +1,107 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:8080" || c.BaseURL.String() != "http://127.0.0.1:8080" {
+		t.Errorf("addr/base = %s %s", c.Addr, c.BaseURL)
+	}
+	if c.DatabaseURL != "sqlite:data/scanboard.db" || c.RedisURL != "" {
+		t.Errorf("db/redis = %q %q", c.DatabaseURL, c.RedisURL)
+	}
+	if c.SessionIdle != 30*time.Minute || c.SessionAbsolute != 12*time.Hour || c.DefaultLocale != "zh-CN" {
+		t.Errorf("session/locale defaults wrong: %+v", c)
+	}
+	if c.SecureCookies() || c.Production() {
+		t.Error("development defaults must not be production or secure-cookie")
+	}
+}
+
+func TestHTTPSBaseURLMakesCookiesSecure(t *testing.T) {
+	c, err := Load(env(map[string]string{"MIS_BASE_URL": "https://mis.example.com/"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.SecureCookies() || c.BaseURL.String() != "https://mis.example.com" {
+		t.Fatalf("base %s secure %v", c.BaseURL, c.SecureCookies())
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"addr without port", map[string]string{"MIS_ADDR": "localhost"}, "MIS_ADDR="},
+		{"addr bad port", map[string]string{"MIS_ADDR": ":99999"}, "MIS_ADDR="},
+		{"db scheme", map[string]string{"MIS_DATABASE_URL": "mysql://x/y"}, "MIS_DATABASE_URL="},
+		{"db malformed", map[string]string{"MIS_DATABASE_URL": "postgres://u:secret@%zz/db"}, "MIS_DATABASE_URL="},
+		{"redis scheme", map[string]string{"MIS_REDIS_URL": "http://127.0.0.1:6379"}, "MIS_REDIS_URL="},
+		{"duration", map[string]string{"MIS_SESSION_IDLE": "forever"}, "MIS_SESSION_IDLE="},
+		{"absolute below idle", map[string]string{"MIS_SESSION_IDLE": "2h", "MIS_SESSION_ABSOLUTE": "1h"}, "MIS_SESSION_ABSOLUTE="},
+		{"env", map[string]string{"MIS_ENV": "prod"}, "MIS_ENV="},
+		{"production needs https", map[string]string{"MIS_ENV": "production"}, "MIS_BASE_URL="},
+		{"proxies", map[string]string{"MIS_TRUSTED_PROXIES": "10.0.0.0/8, banana"}, "MIS_TRUSTED_PROXIES="},
+		{"locale", map[string]string{"MIS_DEFAULT_LOCALE": "fr"}, "MIS_DEFAULT_LOCALE="},
+		{"log level", map[string]string{"MIS_LOG_LEVEL": "loud"}, "MIS_LOG_LEVEL="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, tt.want) || strings.Contains(msg, "\n") {
+				t.Fatalf("error %q: want one line starting with %q", msg, tt.want)
+			}
+			if strings.Contains(msg, "secret") {
+				t.Fatalf("error leaks a password: %q", msg)
+			}
+		})
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"MIS_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.7 ,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []string{}
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.168.1.7/32 ::1/128" {
+		t.Fatalf("proxies = %v", got)
+	}
+}
+
+func TestVarsDocumentEverythingLoadReads(t *testing.T) {
+	read := map[string]bool{}
+	_, _ = Load(func(k string) string { read[k] = true; return "" })
+	documented := map[string]bool{}
+	for _, v := range Vars {
+		documented[v.Name] = true
+	}
+	for k := range read {
+		if !documented[k] {
+			t.Errorf("%s is read but not in Vars (the README table)", k)
+		}
+	}
+	for k := range documented {
+		if !read[k] {
+			t.Errorf("%s is documented but never read", k)
+		}
+	}
+}
