@@ -43,9 +43,9 @@ func TestMiniProgram(t *testing.T) {
 			t.Fatal(err)
 		}
 		var m struct {
-			OpenID    string `json:"openId"`
-			UnionID   string `json:"unionId"`
-			NickName  string `json:"nickName"`
+			OpenID    string                 `json:"openId"`
+			UnionID   string                 `json:"unionId"`
+			NickName  string                 `json:"nickName"`
 			Watermark struct{ AppID string } `json:"watermark"`
 		}
 		if err := json.Unmarshal(plain, &m); err != nil || m.OpenID != u.OpenIDs[e.cfg.Mini.AppID] || m.NickName != "Mini" || m.Watermark.AppID != e.cfg.Mini.AppID || m.UnionID != u.UnionID {
