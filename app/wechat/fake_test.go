@@ -117,17 +117,3 @@ func writeJSON(w http.ResponseWriter, body any) {
 func errBody(code int, msg string) map[string]any {
 	return map[string]any{"errcode": code, "errmsg": msg + ", rid: 65f0a1b2-1c2d3e4f-5a6b7c8d"}
 }
-
-// tokenHandler serves cgi-bin/token, minting a new token per call.
-func tokenHandler(prefix string) http.HandlerFunc {
-	var mu sync.Mutex
-	n := 0
-	return func(w http.ResponseWriter, _ *http.Request) {
-		mu.Lock()
-		n++
-		tok := prefix + string(rune('0'+n%10))
-		mu.Unlock()
-		writeJSON(w, map[string]any{"access_token": tok, "expires_in": 7200})
-	}
-}
-
