@@ -342,6 +342,9 @@ func (p *csvParser) splitQuoted(data []byte) (int, bool, error) {
 			}
 			p.spans = append(p.spans, csvSpan{quoted: true, s: ss, e: len(p.scratch), from: base + fs})
 			if i >= len(data) {
+				if !p.eof {
+					return 0, false, nil
+				}
 				return finish(i)
 			}
 			switch c := data[i]; {
@@ -370,6 +373,9 @@ func (p *csvParser) splitQuoted(data []byte) (int, bool, error) {
 		}
 		p.spans = append(p.spans, csvSpan{s: base + fs, e: base + e, from: base + fs})
 		if i >= len(data) {
+			if !p.eof {
+				return 0, false, nil
+			}
 			return finish(i)
 		}
 		if data[i] == p.delim {
