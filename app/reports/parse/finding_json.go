@@ -303,6 +303,9 @@ func (t *jsonText) UnmarshalJSON(b []byte) error {
 	switch {
 	case len(b) == 0:
 		return nil
+	case b[0] == '"' && bytes.IndexByte(b, '\\') < 0:
+		// The decoder has validated the string already; without escapes it is its bytes.
+		*t = jsonText(b[1 : len(b)-1])
 	case b[0] == '"':
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
