@@ -102,11 +102,12 @@ func (a *k6Assembler) failed(endNs int64, value float64, tags *k6Tags) error {
 		return nil
 	}
 	a.held = false
-	a.pending.OK = value == 0
-	if a.pending.OK {
-		a.pending.Message = ""
+	s := a.pending // hand out a copy: the sink may keep what it is given
+	s.OK = value == 0
+	if s.OK {
+		s.Message = ""
 	}
-	return a.sink.Sample(&a.pending)
+	return a.sink.Sample(&s)
 }
 
 func (a *k6Assembler) vus(value float64) {
@@ -122,10 +123,11 @@ func (a *k6Assembler) flush() error {
 		return nil
 	}
 	a.held = false
-	code, err := strconv.Atoi(a.pending.Code)
-	a.pending.OK = err == nil && code >= 200 && code < 400
-	if a.pending.OK {
-		a.pending.Message = ""
+	s := a.pending
+	code, err := strconv.Atoi(s.Code)
+	s.OK = err == nil && code >= 200 && code < 400
+	if s.OK {
+		s.Message = ""
 	}
-	return a.sink.Sample(&a.pending)
+	return a.sink.Sample(&s)
 }

@@ -17,8 +17,9 @@ import (
 // the flat-memory promise.
 const perfMaxDocument = 64 << 20
 
-// ReadK6Summary reads a k6 `--summary-export` file or the JSON a `handleSummary` function
-// wrote (JSON.stringify of its data argument); the shape is recognised from the content.
+// ReadK6Summary reads a k6 `--summary-export` file, the JSON a `handleSummary` function
+// wrote (JSON.stringify of its data argument), or k6's opt-in machine-readable summary
+// (schema 1.x, k6 ≥ 1.5); the shape is recognised from the content.
 // Overall figures come from http_req_duration, http_reqs and http_req_failed; tagged
 // sub-metrics such as `http_req_duration{name:…}` become labels. name is used only in errors.
 func ReadK6Summary(r io.Reader, name string) (*Summary, error) {
@@ -35,24 +36,32 @@ func ReadK6Summary(r io.Reader, name string) (*Summary, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, perfJSONError(name, data, err)
 	}
-	if doc.Metrics == nil {
-		if doc.Version != nil && doc.Results != nil {
-			return nil, &Error{File: name, Msg: "k6's new machine-readable summary (--new-machine-readable-summary) is not supported; export the default --summary-export or handleSummary JSON instead"}
+	metrics := make(map[string]k6Metric, len(doc.Metrics))
+	handle := false
+	var checks []Check
+	switch {
+	case doc.Metrics != nil:
+		for key, raw := range doc.Metrics {
+			m, isHandle, err := k6DecodeMetric(key, raw)
+			if err != nil {
+				return nil, &Error{File: name, Msg: err.Error()}
+			}
+			handle = handle || isHandle
+			metrics[key] = m
 		}
+		if checks, err = k6Checks(doc.RootGroup); err != nil {
+			return nil, &Error{File: name, Msg: err.Error()}
+		}
+	case doc.Version != nil && doc.Results != nil:
+		if checks, err = k6DecodeMachineReadable(doc.Results, metrics); err != nil {
+			return nil, &Error{File: name, Msg: err.Error()}
+		}
+	default:
 		return nil, &Error{File: name, Msg: `not a k6 summary: no "metrics" object at the top level`}
 	}
 
-	metrics := make(map[string]k6Metric, len(doc.Metrics))
-	handle := false
-	for key, raw := range doc.Metrics {
-		m, isHandle, err := k6DecodeMetric(key, raw)
-		if err != nil {
-			return nil, &Error{File: name, Msg: err.Error()}
-		}
-		handle = handle || isHandle
-		metrics[key] = m
-	}
-
+	// The opt-in machine-readable summary (k6 ≥ 1.5) replaces what --summary-export writes,
+	// so it counts as that format.
 	sum := &Summary{Format: K6SummaryExport, PercentileMethod: "k6 linear interpolation"}
 	if handle {
 		sum.Format = K6HandleSummary
@@ -91,10 +100,6 @@ func ReadK6Summary(r io.Reader, name string) (*Summary, error) {
 		}
 	}
 
-	checks, err := k6Checks(doc.RootGroup)
-	if err != nil {
-		return nil, &Error{File: name, Msg: err.Error()}
-	}
 	sum.Checks = append(checks, sum.Checks...)
 
 	sort.Slice(sum.Labels, func(i, j int) bool { return sum.Labels[i].Label < sum.Labels[j].Label })
@@ -455,4 +460,55 @@ func perfShort(raw []byte) string {
 		return string(raw[:40]) + "…"
 	}
 	return string(raw)
+}
+
+// k6DecodeMachineReadable reads the "results" of k6's schema-versioned summary into metrics
+// and returns its checks. Its rates state {matches, rate, total}: matches are the non-zero
+// values, i.e. the failed requests for http_req_failed, as passes are in the older shapes.
+func k6DecodeMachineReadable(raw json.RawMessage, metrics map[string]k6Metric) ([]Check, error) {
+	var res struct {
+		Checks *struct {
+			Results []struct {
+				Name   string `json:"name"`
+				Passes *int64 `json:"passes"`
+				Fails  *int64 `json:"fails"`
+			} `json:"results"`
+		} `json:"checks"`
+		Metrics []struct {
+			Name   string                     `json:"name"`
+			Type   string                     `json:"type"`
+			Values map[string]json.RawMessage `json:"values"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, errors.New(`results: want {"checks": {"results": [...]}, "metrics": [...]}`)
+	}
+	for i, m := range res.Metrics {
+		if m.Name == "" {
+			return nil, fmt.Errorf("results.metrics[%d]: no name", i)
+		}
+		km := k6Metric{kind: m.Type, values: map[string]float64{}}
+		for k, v := range m.Values {
+			if err := k6PutNumber(km.values, k, v); err != nil {
+				return nil, fmt.Errorf("results.metrics[%d] (%s).values.%q: %v", i, m.Name, k, err)
+			}
+		}
+		if m.Type == "rate" {
+			if matches, ok := km.values["matches"]; ok {
+				km.values["passes"] = matches
+				km.values["fails"] = km.values["total"] - matches
+			}
+		}
+		metrics[m.Name] = km
+	}
+	var checks []Check
+	if res.Checks != nil {
+		for i, c := range res.Checks.Results {
+			if c.Passes == nil || c.Fails == nil {
+				return nil, fmt.Errorf("results.checks.results[%d]: each check needs numeric passes and fails", i)
+			}
+			checks = append(checks, Check{Name: c.Name, Passes: *c.Passes, Fails: *c.Fails})
+		}
+	}
+	return checks, nil
 }

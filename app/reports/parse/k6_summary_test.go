@@ -232,6 +232,23 @@ func TestReadK6SummaryShapes(t *testing.T) {
 				}
 			},
 		},
+		{
+			name: "machine-readable summary: matches are the failed requests",
+			in: `{"version":"1.0.0","config":{"duration":1000},"metadata":{"k6Version":"1.5.0"},"results":{
+				"checks":{"metrics":[],"results":[{"name":"status is 200","passes":9,"fails":1}]},
+				"metrics":[
+					{"name":"http_req_duration","type":"trend","contains":"time","values":{"avg":2,"min":1,"med":2,"max":3,"p(90)":3,"p(95)":3}},
+					{"name":"http_req_failed","type":"rate","contains":"default","values":{"matches":1,"rate":0.1,"total":10}},
+					{"name":"http_reqs","type":"counter","contains":"default","values":{"count":10}}]}}`,
+			check: func(t *testing.T, s *Summary) {
+				if s.Overall.Count != 10 || s.Overall.Errors != 1 || s.Overall.Percentiles[95] != 3 {
+					t.Errorf("overall = %+v", s.Overall)
+				}
+				if len(s.Checks) != 1 || s.Checks[0] != (Check{Name: "status is 200", Passes: 9, Fails: 1}) {
+					t.Errorf("checks = %+v", s.Checks)
+				}
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,7 +270,7 @@ func TestReadK6SummaryErrors(t *testing.T) {
 		{"truncated says so", "{\"metrics\": {", "ends in the middle"},
 		{"not an object", "[1,2]", "t.json:1:1: "},
 		{"no metrics", `{"root_group":{}}`, `no "metrics" object`},
-		{"new machine-readable summary", `{"version":"1.0.0","config":{},"results":{}}`, "new machine-readable summary"},
+		{"machine-readable summary, bad metric", `{"version":"1.0.0","config":{},"results":{"metrics":[{"name":"x","values":{"count":true}}]}}`, `results.metrics[0] (x).values."count": want a number`},
 		{"metric not an object", `{"metrics":{"http_reqs":5}}`, `metrics."http_reqs": want an object`},
 		{"value not a number", `{"metrics":{"http_reqs":{"count":"many"}}}`, `metrics."http_reqs"."count": want a number, got "many"`},
 		{"bad threshold", `{"metrics":{"http_reqs":{"count":1,"thresholds":{"x":"yes"}}}}`, "thresholds: want an object of booleans"},
