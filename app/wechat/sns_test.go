@@ -1,7 +1,9 @@
 package wechat
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"errors"
 	"net/http"
 	"strings"
@@ -231,4 +233,26 @@ func TestHTTPErrorsAndNetworkFailures(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+func TestCallLogsCarryNoSecrets(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f := newFake(t)
+	f.reply("/_sandbox/sns/oauth2/access_token", map[string]any{"access_token": "USERTOKEN", "expires_in": 7200, "openid": "o1"})
+	c := f.client(func(c *Config) { c.Logger = log })
+	if _, err := c.ExchangeCode(context.Background(), "THECODE"); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.Close()
+	_, _ = c.ExchangeCode(context.Background(), "THECODE")
+	out := buf.String()
+	if !strings.Contains(out, "sns/oauth2/access_token") {
+		t.Fatalf("no call logged: %s", out)
+	}
+	for _, secret := range []string{"s3cret", "THECODE", "USERTOKEN"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("log leaks %s: %s", secret, out)
+		}
+	}
 }
