@@ -42,9 +42,13 @@ type Label struct {
 	Sub         bool // every sample was a sub-result
 	Counters
 	MaxThreads int
-	All        *Hist // every sample, µs, 0.1%
-	OK         *Hist // successful samples only
-	ErrorKeys  *TopErrors
+	// All and OK are the run-level histograms of every sample and of successful ones. While
+	// aggregating only OK and ko (failures) are recorded, one histogram per sample; All is
+	// their merge, filled in by Result.
+	All       *Hist
+	OK        *Hist
+	ko        *Hist
+	ErrorKeys *TopErrors
 
 	buckets map[int64]*Bucket
 	lastKey int64
@@ -90,7 +94,7 @@ func New(opt Options) *Aggregator {
 }
 
 func (a *Aggregator) newLabel(name string, sub bool) *Label {
-	return &Label{Name: name, Sub: sub, All: NewHist(), OK: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: make(map[int64]*Bucket)}
+	return &Label{Name: name, Sub: sub, OK: NewHist(), ko: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: make(map[int64]*Bucket)}
 }
 
 // Sample adds one sample. It never fails; the error is there to satisfy parse.SampleSink.
@@ -111,10 +115,10 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	l.Counters.add(s)
 	l.MaxThreads = max(l.MaxThreads, s.Threads)
 	us := toUS(s.ElapsedMS)
-	l.All.RecordUS(us)
 	if s.OK {
 		l.OK.RecordUS(us)
 	} else {
+		l.ko.RecordUS(us)
 		l.ErrorKeys.Add(s.Code, s.Message, 1)
 	}
 	if s.StartMS == 0 {
@@ -276,8 +280,8 @@ func (l *Label) merge(o *Label) {
 	l.Transaction = l.Transaction || o.Transaction
 	l.Counters.Merge(&o.Counters)
 	l.MaxThreads = max(l.MaxThreads, o.MaxThreads)
-	_ = l.All.Merge(o.All)
-	_ = l.OK.Merge(o.OK)
+	_ = l.OK.Merge(o.OK) // same precision by construction
+	_ = l.ko.Merge(o.ko)
 	l.ErrorKeys.Merge(o.ErrorKeys)
 	for k, ob := range o.buckets {
 		if b := l.buckets[k]; b != nil {
@@ -320,6 +324,8 @@ func (a *Aggregator) Result() *Result {
 	}
 	overall.Transaction = false
 	overall.Sub = false
+	overall.All = overall.OK.Clone()
+	_ = overall.All.Merge(overall.ko)
 	for k, rb := range a.run {
 		b := overall.buckets[k]
 		if b == nil {
@@ -341,7 +347,9 @@ func (a *Aggregator) Result() *Result {
 func (l *Label) clone() *Label {
 	c := *l
 	c.Counters.Codes = append([]CodeCount(nil), l.Codes...)
-	c.All, c.OK = l.All.Clone(), l.OK.Clone()
+	c.OK, c.ko = l.OK.Clone(), l.ko.Clone()
+	c.All = l.OK.Clone()
+	_ = c.All.Merge(l.ko)
 	c.ErrorKeys = newTopErrors(l.ErrorKeys.cap)
 	c.ErrorKeys.Merge(l.ErrorKeys)
 	c.buckets = make(map[int64]*Bucket, len(l.buckets))

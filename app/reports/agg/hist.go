@@ -9,9 +9,13 @@ import (
 )
 
 // Hist is a mergeable log-linear (HDR-style) histogram of response times. Values are kept in
-// integer units (microseconds for run-level histograms, milliseconds for coarse per-bucket
-// ones); a value v lands in a bucket whose width is at most v/2^(subBits-1), so with 11 bits
-// every value is known to within 0.1% and values below 2,048 units are exact.
+// integer units; a value v lands in a bucket whose width is at most v/2^(subBits-1), so with
+// 11 bits every value is known to within 0.1% and values below 2,048 units are exact.
+//
+// A run-level histogram counts in milliseconds while every value is a whole number of them
+// (JMeter writes integers), which makes values below 2,048 ms exact and keeps the counts
+// small and cache-friendly; at the first fractional value (k6) it converts itself to
+// microseconds. Coarse per-bucket histograms always count rounded milliseconds.
 //
 // Counts are stored densely but only over the range of indices actually used, so a histogram
 // of a label whose times span 1–200 ms costs a few KB, not the full 1 µs–1 h range.
@@ -23,10 +27,6 @@ type Hist struct {
 	total   uint64
 	min     int64 // in units; valid when total > 0
 	max     int64
-	// whole records that every value was a whole number of milliseconds (JMeter writes
-	// integers), so a percentile can be reported as that whole number instead of the lower
-	// edge of its bucket.
-	whole bool
 }
 
 const (
@@ -36,11 +36,30 @@ const (
 )
 
 // NewHist returns a run-level histogram: microseconds, within 0.1% (3 significant digits).
-func NewHist() *Hist { return &Hist{subBits: fineSubBits, unitUS: 1, whole: true} }
+func NewHist() *Hist { return &Hist{subBits: fineSubBits, unitUS: 1000} }
 
 // NewCoarseHist returns a per-time-bucket histogram: milliseconds, within about 1.6%
 // (2 significant digits), which keeps thousands of buckets cheap.
-func NewCoarseHist() *Hist { return &Hist{subBits: coarseSubBits, unitUS: 1000, whole: true} }
+func NewCoarseHist() *Hist { return &Hist{subBits: coarseSubBits, unitUS: 1000} }
+
+// adaptive reports whether h may switch from milliseconds to microseconds.
+func (h *Hist) adaptive() bool { return h.subBits == fineSubBits }
+
+// toMicros re-counts a millisecond histogram in microseconds. Each bucket moves to the
+// microsecond bucket of its lower edge, which keeps every value within the same precision.
+func (h *Hist) toMicros() {
+	old := *h
+	*h = Hist{subBits: old.subBits, unitUS: 1}
+	for i, c := range old.counts {
+		if c != 0 {
+			lo, _ := old.bounds(old.lo + i)
+			h.add(int64(lo)*1000, c)
+		}
+	}
+	if old.total > 0 {
+		h.min, h.max = old.min*1000, old.max*1000
+	}
+}
 
 func (h *Hist) index(v uint64) int {
 	s := uint(h.subBits)
@@ -80,15 +99,17 @@ func (h *Hist) RecordUS(us int64) {
 	if us < 0 {
 		us = 0
 	}
-	v := us
-	if h.unitUS == 1 {
-		if h.whole && us%1000 != 0 {
-			h.whole = false
-		}
-	} else {
-		v = (us + 500) / 1000 // the only other unit is the millisecond
+	switch {
+	case h.unitUS == 1:
+		h.add(us, 1)
+	case !h.adaptive():
+		h.add((us+500)/1000, 1)
+	case us%1000 == 0:
+		h.add(us/1000, 1)
+	default:
+		h.toMicros()
+		h.add(us, 1)
 	}
-	h.add(v, 1)
 }
 
 func (h *Hist) add(v int64, n uint64) {
@@ -175,20 +196,17 @@ func (h *Hist) PercentileMS(p float64) float64 {
 		return 0
 	}
 	rank := Rank(p, h.total)
+	if rank == h.total {
+		return h.toMS(h.max) // the largest value is known exactly
+	}
 	var cum uint64
 	for i, c := range h.counts {
 		cum += c
 		if cum < rank {
 			continue
 		}
-		lo, hi := h.bounds(h.lo + i)
-		v := lo
-		if h.whole && h.unitUS == 1 {
-			if w := (lo + 999) / 1000 * 1000; w <= hi {
-				v = w
-			}
-		}
-		vi := int64(v)
+		lo, _ := h.bounds(h.lo + i)
+		vi := int64(lo)
 		vi = max(vi, h.min)
 		vi = min(vi, h.max)
 		return h.toMS(vi)
@@ -201,13 +219,19 @@ func (h *Hist) Merge(o *Hist) error {
 	if o == nil || o.total == 0 {
 		return nil
 	}
-	if h.subBits != o.subBits || h.unitUS != o.unitUS {
-		return fmt.Errorf("cannot merge histograms of different precision (%d/%dµs vs %d/%dµs)", h.subBits, h.unitUS, o.subBits, o.unitUS)
+	if h.subBits != o.subBits {
+		return fmt.Errorf("cannot merge histograms of different precision (%d and %d bits)", h.subBits, o.subBits)
 	}
-	if h.total == 0 {
-		h.whole = o.whole
-	} else {
-		h.whole = h.whole && o.whole
+	if h.unitUS != o.unitUS {
+		if !h.adaptive() {
+			return fmt.Errorf("cannot merge histograms of different units (%dµs and %dµs)", h.unitUS, o.unitUS)
+		}
+		if h.unitUS != 1 {
+			h.toMicros()
+		} else {
+			o = o.Clone()
+			o.toMicros()
+		}
 	}
 	first := h.total == 0
 	h.grow(o.lo)
@@ -238,11 +262,7 @@ const histMagic = 'H'
 // non-empty buckets as varints. A typical label costs a few hundred bytes.
 func (h *Hist) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, 32+4*len(h.counts))
-	var flags byte
-	if h.whole {
-		flags = 1
-	}
-	b = append(b, histMagic, 1, h.subBits, flags)
+	b = append(b, histMagic, 1, h.subBits, 0)
 	b = binary.AppendUvarint(b, uint64(h.unitUS))
 	b = binary.AppendUvarint(b, h.total)
 	b = binary.AppendUvarint(b, uint64(h.min))
@@ -264,10 +284,10 @@ var errBadHist = errors.New("not a valid histogram encoding")
 
 // UnmarshalBinary decodes what MarshalBinary wrote, checking that it is consistent.
 func (h *Hist) UnmarshalBinary(data []byte) error {
-	if len(data) < 4 || data[0] != histMagic || data[1] != 1 || data[2] < 2 || data[2] > 20 || data[3] > 1 {
+	if len(data) < 4 || data[0] != histMagic || data[1] != 1 || data[2] < 2 || data[2] > 20 || data[3] != 0 {
 		return errBadHist
 	}
-	n := Hist{subBits: data[2], whole: data[3] == 1}
+	n := Hist{subBits: data[2]}
 	data = data[4:]
 	var vals [4]uint64
 	for i := range vals {
@@ -317,7 +337,9 @@ func (h *Hist) UnmarshalBinary(data []byte) error {
 	if sum > 0 {
 		n.total = sum
 		n.min, n.max = int64(vals[2]), int64(vals[3])
-		if n.index(uint64(n.min)) != n.lo || n.index(uint64(n.max)) != n.lo+len(n.counts)-1 {
+		// min and max are exact, so they lie in or (after a ms→µs conversion, which moves
+		// buckets to their lower edge) above the first and last non-empty bucket.
+		if n.index(uint64(n.min)) < n.lo || n.index(uint64(n.max)) < n.lo+len(n.counts)-1 {
 			return errBadHist
 		}
 	}

@@ -1,0 +1,82 @@
+package agg
+
+import (
+	"testing"
+
+	"scanboard/app/reports/parse"
+)
+
+func TestRebucketingKeepsTotalsAndBound(t *testing.T) {
+	a := New(Options{MaxBuckets: 100})
+	const start = 1_700_000_000_000
+	n := 0
+	// Ten hours at one sample per second, out of order within each minute.
+	for i := range 36_000 {
+		ts := int64(start + (i/60*60+(59-i%60))*1000)
+		s := parse.Sample{Label: []string{"a", "b"}[i%2], StartMS: ts, ElapsedMS: float64(i % 500), OK: i%10 != 0, Code: "200", Threads: i % 7}
+		if err := a.Sample(&s); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	res := a.Result()
+	buckets := res.Overall.Buckets()
+	if len(buckets) > 100 || len(buckets) < 50 {
+		t.Errorf("%d buckets of %d ms; want at most 100 and not far fewer", len(buckets), res.BucketMS)
+	}
+	var count, errs int64
+	var hist uint64
+	for _, b := range buckets {
+		count += b.Count
+		errs += b.Errors
+		hist += b.Hist.Count()
+		if b.StartMS%res.BucketMS != 0 {
+			t.Errorf("bucket %d not aligned to %d", b.StartMS, res.BucketMS)
+		}
+	}
+	if count != int64(n) || errs != int64(n/10) || hist != uint64(n) || res.Overall.Count != int64(n) {
+		t.Errorf("bucket totals %d/%d/%d, overall %d; want %d", count, errs, hist, res.Overall.Count, n)
+	}
+	if res.Overall.MaxThreads != 6 {
+		t.Errorf("max threads %d", res.Overall.MaxThreads)
+	}
+}
+
+func TestSubResultsAndTransactions(t *testing.T) {
+	a := New(Options{})
+	for _, s := range []parse.Sample{
+		{Label: "GET /", ElapsedMS: 10, OK: true, StartMS: 1000},
+		{Label: "GET /-0", ElapsedMS: 4, OK: true, StartMS: 1000, Sub: true},
+		{Label: "TC", ElapsedMS: 12, OK: false, Code: "", Message: "Number of samples in transaction : 1, number of failing samples : 1", StartMS: 1000, Transaction: true},
+		{Label: "GET /", ElapsedMS: 20, OK: false, Code: "500", Message: "Server Error", StartMS: 2000},
+	} {
+		if err := a.Sample(&s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := a.Result()
+	if res.Overall.Count != 3 || res.Overall.Errors != 2 || res.Overall.Transaction {
+		t.Errorf("overall %+v", res.Overall.Counters)
+	}
+	if len(res.Labels) != 3 || !res.Labels[0].Sub == (res.Labels[0].Name == "GET /-0") {
+		for _, l := range res.Labels {
+			t.Logf("%s sub=%v tc=%v", l.Name, l.Sub, l.Transaction)
+		}
+	}
+	errs := res.Overall.ErrorKeys.Top(10)
+	if len(errs) != 2 || errs[0].Key != "500/Server Error" && errs[1].Key != "500/Server Error" {
+		t.Errorf("error keys %+v", errs)
+	}
+}
+
+func TestTopErrorsBounded(t *testing.T) {
+	te := newTopErrors(10)
+	for i := range 10_000 {
+		te.Add("500", string(rune('a'+i%26))+"-"+string(rune('A'+i%7)), 1)
+		te.Add("404", "Not Found", 1) // the frequent one must survive
+	}
+	top := te.Top(3)
+	if len(te.entries) > 10 || top[0].Key != "404/Not Found" || top[0].Count != 10_000 {
+		t.Errorf("top %+v (table %d)", top, len(te.entries))
+	}
+}
