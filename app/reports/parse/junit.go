@@ -85,7 +85,7 @@ type JUnitCase struct {
 
 // Key identifies a test case across runs for trends and flaky detection: a hash of suite,
 // classname and name, 32 hex characters. Durations, messages and order do not enter it.
-func (c *JUnitCase) Key() string {
+func (c JUnitCase) Key() string {
 	h := sha256.New()
 	var n [8]byte
 	for _, f := range [...]string{c.Suite, c.Classname, c.Name} {

@@ -14,7 +14,8 @@ import (
 // Every run is read; rules come from tool.driver.rules and tool.extensions[].rules and are
 // found by result.rule / ruleIndex / ruleId. Risk comes from a security-severity score when
 // the result or its rule has one (the GitHub code-scanning convention), else from the level.
-// Results of kind "pass" or "notApplicable" are not findings and are left out. The
+// Results of kind "pass" or "notApplicable", and results whose baselineState is "absent"
+// (gone since the tool's own baseline), are not findings and are left out. The
 // fingerprint uses the result's fingerprints or partialFingerprints when present, else the
 // rule, the location and the message; line numbers are left out so that an edit above a
 // finding does not turn it into "fixed" plus "new".
@@ -108,9 +109,10 @@ type sarifResult struct {
 			Index *int `json:"index"`
 		} `json:"toolComponent"`
 	} `json:"rule"`
-	Kind    jsonText `json:"kind"`
-	Level   jsonText `json:"level"`
-	Message struct {
+	Kind          jsonText `json:"kind"`
+	BaselineState jsonText `json:"baselineState"`
+	Level         jsonText `json:"level"`
+	Message       struct {
 		Text      jsonText   `json:"text"`
 		ID        jsonText   `json:"id"`
 		Arguments []jsonText `json:"arguments"`
@@ -260,7 +262,8 @@ func sarifLookupRule(res *sarifResult, comps []*sarifComponent) (*sarifRule, str
 // sarifFinding converts one result; ok is false for results that are not findings.
 func sarifFinding(res *sarifResult, comps []*sarifComponent) (rawFinding, bool) {
 	kind := string(res.Kind)
-	if kind == "pass" || kind == "notApplicable" {
+	// "absent" marks a result of the baseline run that this run no longer has.
+	if kind == "pass" || kind == "notApplicable" || res.BaselineState == "absent" {
 		return rawFinding{}, false
 	}
 	rule, ruleID := sarifLookupRule(res, comps)
