@@ -198,3 +198,5 @@ func (p *pushSink) set(h http.HandlerFunc) {
 	defer p.mu.Unlock()
 	p.handler = h
 }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
