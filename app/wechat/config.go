@@ -27,7 +27,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives one debug line per call (never secrets or codes); nil discards.
 	Logger *slog.Logger
-	// Cache stores the app access token for all nodes; nil means a process-local MemoryCache.
+	// Cache stores the app access token for all nodes; nil means a MemoryCache
+	// private to this Client (fine for one node, wrong for several).
 	Cache Cache
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // DefaultMaxClockSkew is how far a push's timestamp may be from our clock.
@@ -289,6 +290,18 @@ func EncryptedEnvelope(encrypt, msgSignature, timestamp, nonce string) []byte {
 // the section and inject elements.
 func writeCDATA(b *bytes.Buffer, s string) {
 	b.WriteString("<![CDATA[")
-	b.WriteString(strings.ReplaceAll(s, "]]>", "]]]]><![CDATA[>"))
+	b.WriteString(strings.ReplaceAll(strings.Map(xmlChar, s), "]]>", "]]]]><![CDATA[>"))
 	b.WriteString("]]>")
+}
+
+// xmlChar drops characters XML 1.0 cannot carry at all (most control
+// characters, invalid UTF-8), which would make WeChat reject the whole reply.
+func xmlChar(r rune) rune {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return r
+	case r < 0x20, r == utf8.RuneError, r == 0xFFFE, r == 0xFFFF, r >= 0xD800 && r <= 0xDFFF:
+		return -1
+	}
+	return r
 }

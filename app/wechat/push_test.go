@@ -448,3 +448,19 @@ func TestConfigsRedactSecrets(t *testing.T) {
 		}
 	}
 }
+
+func TestReplyDropsCharactersXMLCannotCarry(t *testing.T) {
+	p := newReceiver(t)
+	req, _ := DecodeMessage([]byte(eventXML("SCAN", "k", "t")))
+	out, err := p.ReplyText(req, "a\x00b\x1bc\tok\xff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := DecodeMessage(out)
+	if err != nil {
+		t.Fatalf("reply is not well-formed XML: %v", err)
+	}
+	if back.Content != "abc\tok" {
+		t.Fatalf("content = %q", back.Content)
+	}
+}
