@@ -18,6 +18,7 @@ package agg
 import (
 	"math"
 	"sort"
+	"unsafe"
 
 	"scanboard/app/reports/parse"
 )
@@ -80,6 +81,11 @@ type Aggregator struct {
 	maxStart int64
 	run      map[int64]*Bucket // run-wide histogram and threads per bucket
 	runLast  *Bucket
+	// cache finds a label by the address of its name's bytes. Parsers intern labels, so a
+	// repeated label arrives as the very same string and skips hashing it. Only Label.Name's
+	// own address is cached: the Label keeps that memory alive, so an address match cannot
+	// be a different string.
+	cache [256]*Label
 }
 
 // New returns an empty Aggregator.
@@ -101,11 +107,19 @@ func (a *Aggregator) newLabel(name string, sub bool) *Label {
 func (a *Aggregator) Sample(s *parse.Sample) error {
 	l := a.last
 	if l == nil || l.Name != s.Label || l.Sub != s.Sub {
-		k := labelKey{s.Label, s.Sub}
-		l = a.labels[k]
-		if l == nil {
-			l = a.newLabel(s.Label, s.Sub)
-			a.labels[k] = l
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label)))
+		slot := &a.cache[(p>>3^p>>11)&255]
+		l = *slot
+		if l == nil || uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) != p || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
+			k := labelKey{s.Label, s.Sub}
+			l = a.labels[k]
+			if l == nil {
+				l = a.newLabel(s.Label, s.Sub)
+				a.labels[k] = l
+			}
+			if uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
+				*slot = l
+			}
 		}
 		a.last = l
 	}
@@ -266,6 +280,7 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		}
 		l.merge(ol)
 	}
+	a.cache = [256]*Label{}
 	for k, ob := range o.run {
 		if b := a.run[k]; b != nil {
 			b.merge(ob)

@@ -113,6 +113,7 @@ type csvParser struct {
 
 	tp                   timeParser
 	labels, codes, msgs  map[string]string
+	labelCache           [256]cachedLabel
 	s                    Sample
 	prevLabel            string
 	prevThread           []byte
@@ -570,7 +571,7 @@ func (p *csvParser) row() error {
 		return p.fieldErr(colElapsed, "elapsed %q is not a number of milliseconds", f)
 	}
 	if f, ok := p.field(colLabel); ok {
-		s.Label = intern(p.labels, f, internLimit)
+		s.Label = p.label(f)
 	}
 	var code []byte
 	if f, ok := p.field(colResponseCode); ok {
@@ -729,5 +730,30 @@ func intern(m map[string]string, b []byte, limit int) string {
 	if len(m) < limit {
 		m[string(b)] = s
 	}
+	return s
+}
+
+// cachedLabel is one slot of a small direct-mapped cache in front of the label intern map;
+// a handful of labels repeat on every row, and comparing a few bytes is cheaper than hashing.
+type cachedLabel struct {
+	b []byte
+	s string
+}
+
+func (p *csvParser) label(f []byte) string {
+	n := len(f)
+	h := n
+	if n > 0 {
+		h = h*31 + int(f[0]) + int(f[n-1])*7 + int(f[n/2])*13
+		if n > 1 {
+			h += int(f[n-2]) * 131
+		}
+	}
+	c := &p.labelCache[h&255]
+	if c.b != nil && string(c.b) == string(f) {
+		return c.s
+	}
+	s := intern(p.labels, f, internLimit)
+	c.b, c.s = append(c.b[:0], f...), s
 	return s
 }
