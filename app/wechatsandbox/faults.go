@@ -3,6 +3,7 @@ package wechatsandbox
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -136,6 +137,8 @@ func (s *Sandbox) applyFault(w http.ResponseWriter, r *http.Request, path string
 	if f == nil {
 		return false
 	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "sandbox fault injected", slog.String("endpoint", path),
+		slog.Int("errcode", f.Errcode), slog.Int("http_status", f.HTTPStatus), slog.Duration("latency", f.Latency))
 	if f.Latency > 0 {
 		if err := s.sleep(r.Context(), f.Latency); err != nil {
 			return true // the caller gave up; nobody reads an answer

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -125,6 +126,9 @@ func (s *Sandbox) deliverOnce(ctx context.Context, job pushJob) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		push.Outcome, push.Problem, push.Reply = outcome, problem, reply
+		s.log.LogAttrs(context.Background(), slog.LevelInfo, "sandbox event push",
+			slog.String("push", push.ID), slog.String("event", push.Event), slog.String("outcome", outcome),
+			slog.Int("attempts", len(push.Attempts)), slog.String("problem", problem))
 		if reply != nil {
 			s.deliverLocked(job.person, *reply)
 		} else if outcome == "service_error" || outcome == "failed" {

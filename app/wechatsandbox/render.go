@@ -2,6 +2,7 @@ package wechatsandbox
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -67,7 +68,7 @@ func (s *Sandbox) render(w http.ResponseWriter, r *http.Request, status int, c t
 	w.Header().Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	if err := c.Render(ctx, w); err != nil {
-		s.log.LogAttrs(context.Background(), 0, "sandbox page render failed", slogErr(err))
+		s.log.LogAttrs(context.Background(), slog.LevelError, "sandbox page render failed", slog.String("path", r.URL.Path), slogErr(err))
 	}
 }
 
