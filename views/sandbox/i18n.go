@@ -22,6 +22,8 @@ func text(key string) (zh, en string) {
 		return "模拟手机", "Simulated phone"
 	case "badge":
 		return "沙箱", "sandbox"
+	case "tab_me":
+		return "我", "Me"
 	case "me":
 		return "当前微信用户", "Current WeChat user"
 	case "no_user":
