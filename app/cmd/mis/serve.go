@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+
+	"scanboard/app/auth"
+	"scanboard/app/web"
+	"scanboard/static"
+	"scanboard/views/i18n"
+)
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	d, err := open(ctx, getenv, stderr, true)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer d.Close()
+	applied, err := d.store.Migrate(ctx)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("migrations: %w", err))
+	}
+	for _, m := range applied {
+		d.log.Info("migration applied", "version", m.Version, "file", m.Source)
+	}
+	assets, err := static.Load()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	bundle, err := i18n.NewBundle()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	srv := web.New(web.Deps{
+		Log:             d.log,
+		Store:           d.store,
+		KV:              d.kv,
+		Sessions:        auth.NewSessions(d.store, nil),
+		Assets:          assets,
+		I18n:            bundle,
+		BaseURL:         d.cfg.BaseURL,
+		DefaultLocale:   d.cfg.DefaultLocale,
+		SessionIdle:     d.cfg.SessionIdle,
+		SessionAbsolute: d.cfg.SessionAbsolute,
+		TrustedProxies:  prefixStrings(d.cfg.TrustedProxies),
+	})
+	ln, err := net.Listen("tcp", d.cfg.Addr)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("MIS_ADDR: cannot listen on %s: %w", d.cfg.Addr, err))
+	}
+	storage := "memory"
+	if d.cfg.RedisURL != "" {
+		storage = "redis"
+	}
+	d.log.Info("Scanboard is listening", "addr", ln.Addr().String(), "url", d.cfg.BaseURL.String(),
+		"database", string(d.store.Dialect), "storage", storage, "env", d.cfg.Env)
+	if err := srv.Serve(ctx, ln, d.cfg.ShutdownTimeout); err != nil {
+		return fail(stderr, err)
+	}
+	d.log.Info("stopped")
+	return 0
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
+}

@@ -1,0 +1,26 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"scanboard/app/config"
+)
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Scanboard: test results behind a WeChat scan.
+
+Usage:
+  mis [serve]    run the web app (SQLite, in-memory storage and the WeChat sandbox by default)
+  mis migrate    apply pending database migrations and exit
+  mis help       this text
+
+Configuration (environment variables):
+`)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	for _, v := range config.Vars {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, v.Default, v.Help)
+	}
+	tw.Flush()
+}
