@@ -76,29 +76,21 @@ type AppToken struct {
 // Every call invalidates the previous token after five minutes, for every
 // node: use AccessToken instead unless you are testing the endpoint.
 func (c *Client) FetchAccessToken(ctx context.Context) (*AppToken, error) {
-	var out AppToken
 	q := url.Values{"grant_type": {"client_credential"}, "appid": {c.appID}, "secret": {c.secret}}
-	if err := c.t.get(ctx, "cgi-bin/token", c.t.ep.API, "/cgi-bin/token", q, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getJSON(ctx, &c.t, "cgi-bin/token", c.t.ep.API, "/cgi-bin/token", q, decodeInto[AppToken])
 }
 
 // FetchStableAccessToken calls cgi-bin/stable_token directly, bypassing the
 // shared cache. forceRefresh rotates the token at once (WeChat allows it 20
 // times a day, 30 s apart).
 func (c *Client) FetchStableAccessToken(ctx context.Context, forceRefresh bool) (*AppToken, error) {
-	var out AppToken
 	in := struct {
 		GrantType    string `json:"grant_type"`
 		AppID        string `json:"appid"`
 		Secret       string `json:"secret"`
 		ForceRefresh bool   `json:"force_refresh"`
 	}{"client_credential", c.appID, c.secret, forceRefresh}
-	if err := c.t.postJSON(ctx, "cgi-bin/stable_token", c.t.ep.API, "/cgi-bin/stable_token", nil, in, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return postJSON(ctx, &c.t, "cgi-bin/stable_token", c.t.ep.API, "/cgi-bin/stable_token", nil, in, decodeInto[AppToken])
 }
 
 func (c *Client) fetchAppToken(ctx context.Context, force bool) (string, time.Duration, error) {

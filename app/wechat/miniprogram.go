@@ -55,11 +55,7 @@ func (c *Client) Code2Session(ctx context.Context, jsCode string) (*Session, err
 		return nil, fmt.Errorf("%w: js_code is empty", ErrInvalidArgument)
 	}
 	q := url.Values{"appid": {c.appID}, "secret": {c.secret}, "js_code": {jsCode}, "grant_type": {"authorization_code"}}
-	var raw rawBody
-	if err := c.t.get(ctx, op, c.t.ep.API, "/sns/jscode2session", q, &raw); err != nil {
-		return nil, err
-	}
-	return decodeSession(op, 200, raw)
+	return getJSON(ctx, &c.t, op, c.t.ep.API, "/sns/jscode2session", q, decodeSession)
 }
 
 // Watermark is stamped by WeChat on decrypted Mini Program data.
@@ -196,13 +192,8 @@ func (c *Client) PhoneNumber(ctx context.Context, code, openID string) (*PhoneIn
 		OpenID string `json:"openid,omitempty"`
 	}{code, openID}
 	var info *PhoneInfo
-	err := c.withToken(ctx, func(q url.Values) error {
-		var raw rawBody
-		if err := c.t.postJSON(ctx, op, c.t.ep.API, "/wxa/business/getuserphonenumber", q, in, &raw); err != nil {
-			return err
-		}
-		var err error
-		info, err = decodePhoneNumber(op, 200, raw)
+	err := c.withToken(ctx, func(q url.Values) (err error) {
+		info, err = postJSON(ctx, &c.t, op, c.t.ep.API, "/wxa/business/getuserphonenumber", q, in, decodePhoneNumber)
 		return err
 	})
 	return info, err
@@ -219,7 +210,8 @@ func (c *Client) CheckSession(ctx context.Context, openID, sessionKey string) (b
 		q.Set("openid", openID)
 		q.Set("signature", CheckSessionSignature(sessionKey))
 		q.Set("sig_method", "hmac_sha256")
-		return c.t.get(ctx, op, c.t.ep.API, "/wxa/checksession", q, nil)
+		_, err := getJSON(ctx, &c.t, op, c.t.ep.API, "/wxa/checksession", q, decodeOK)
+		return err
 	})
 	switch {
 	case err == nil:

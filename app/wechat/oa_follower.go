@@ -57,15 +57,10 @@ func (c *Client) FollowerInfo(ctx context.Context, openID string, lang Lang) (*F
 		lang = LangZhCN
 	}
 	var f *Follower
-	err := c.withToken(ctx, func(q url.Values) error {
+	err := c.withToken(ctx, func(q url.Values) (err error) {
 		q.Set("openid", openID)
 		q.Set("lang", string(lang))
-		var raw rawBody
-		if err := c.t.get(ctx, op, c.t.ep.API, "/cgi-bin/user/info", q, &raw); err != nil {
-			return err
-		}
-		var err error
-		f, err = decodeFollower(op, 200, raw)
+		f, err = getJSON(ctx, &c.t, op, c.t.ep.API, "/cgi-bin/user/info", q, decodeFollower)
 		return err
 	})
 	return f, err

@@ -131,13 +131,8 @@ func (c *Client) CreateQRCode(ctx context.Context, r QRCodeRequest) (*QRCode, er
 	// Round up so a sub-second remainder never shortens the code's life.
 	in.ExpireSeconds = int64((r.ExpireIn + time.Second - 1) / time.Second)
 	var qr *QRCode
-	err := c.withToken(ctx, func(q url.Values) error {
-		var raw rawBody
-		if err := c.t.postJSON(ctx, op, c.t.ep.API, "/cgi-bin/qrcode/create", q, in, &raw); err != nil {
-			return err
-		}
-		var err error
-		qr, err = decodeQRCode(op, 200, raw)
+	err := c.withToken(ctx, func(q url.Values) (err error) {
+		qr, err = postJSON(ctx, &c.t, op, c.t.ep.API, "/cgi-bin/qrcode/create", q, in, decodeQRCode)
 		return err
 	})
 	return qr, err

@@ -51,13 +51,8 @@ func (c *Client) SendTemplateMessage(ctx context.Context, m TemplateMessage) (in
 		return 0, fmt.Errorf("%w: template message needs touser and template_id", ErrInvalidArgument)
 	}
 	var id int64
-	err := c.withToken(ctx, func(q url.Values) error {
-		var raw rawBody
-		if err := c.t.postJSON(ctx, op, c.t.ep.API, "/cgi-bin/message/template/send", q, m, &raw); err != nil {
-			return err
-		}
-		var err error
-		id, err = decodeTemplateSend(op, 200, raw)
+	err := c.withToken(ctx, func(q url.Values) (err error) {
+		id, err = postJSON(ctx, &c.t, op, c.t.ep.API, "/cgi-bin/message/template/send", q, m, decodeTemplateSend)
 		return err
 	})
 	return id, err

@@ -103,11 +103,7 @@ func (c *Client) RefreshUserToken(ctx context.Context, refreshToken string) (*Us
 }
 
 func (c *Client) userTokenCall(ctx context.Context, op, path string, q url.Values) (*UserToken, error) {
-	var raw rawBody
-	if err := c.t.get(ctx, op, c.t.ep.API, path, q, &raw); err != nil {
-		return nil, err
-	}
-	return decodeUserToken(op, 200, raw)
+	return getJSON(ctx, &c.t, op, c.t.ep.API, path, q, decodeUserToken)
 }
 
 // ValidateUserToken asks sns/auth whether a user's token is still valid for
@@ -115,7 +111,7 @@ func (c *Client) userTokenCall(ctx context.Context, op, path string, q url.Value
 // failures (network, busy) are errors.
 func (c *Client) ValidateUserToken(ctx context.Context, accessToken, openID string) (bool, error) {
 	q := url.Values{"access_token": {accessToken}, "openid": {openID}}
-	err := c.t.get(ctx, "sns/auth", c.t.ep.API, "/sns/auth", q, nil)
+	_, err := getJSON(ctx, &c.t, "sns/auth", c.t.ep.API, "/sns/auth", q, decodeOK)
 	switch {
 	case err == nil:
 		return true, nil
@@ -178,18 +174,5 @@ func (c *Client) UserInfo(ctx context.Context, accessToken, openID string, lang 
 		lang = LangZhCN
 	}
 	q := url.Values{"access_token": {accessToken}, "openid": {openID}, "lang": {string(lang)}}
-	var raw rawBody
-	if err := c.t.get(ctx, op, c.t.ep.API, "/sns/userinfo", q, &raw); err != nil {
-		return nil, err
-	}
-	return decodeUserInfo(op, 200, raw)
-}
-
-// rawBody captures a successful answer so a dedicated decoder (also fuzzed on
-// its own) can read it.
-type rawBody []byte
-
-func (r *rawBody) UnmarshalJSON(b []byte) error {
-	*r = append((*r)[:0], b...)
-	return nil
+	return getJSON(ctx, &c.t, op, c.t.ep.API, "/sns/userinfo", q, decodeUserInfo)
 }

@@ -39,37 +39,55 @@ func newTransport(hc *http.Client, ep Endpoints, log *slog.Logger, now func() ti
 	return transport{hc: hc, ep: ep.orDefault(), log: log, now: now}
 }
 
-// get sends a GET with query parameters and decodes the JSON answer into out.
-func (t *transport) get(ctx context.Context, op, base, path string, q url.Values, out any) error {
-	u := base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return t.do(ctx, op, http.MethodGet, u, nil, out)
+// decoder turns one answer (status and body) into a value or *Error. Each
+// response type has one, and each is fuzzed on its own.
+type decoder[T any] func(op string, status int, body []byte) (T, error)
+
+// getJSON sends a GET with query parameters and decodes the answer.
+func getJSON[T any](ctx context.Context, t *transport, op, base, path string, q url.Values, decode decoder[T]) (T, error) {
+	return roundTrip(ctx, t, op, http.MethodGet, withQuery(base+path, q), nil, decode)
 }
 
-// postJSON sends in as a JSON body and decodes the JSON answer into out.
-func (t *transport) postJSON(ctx context.Context, op, base, path string, q url.Values, in, out any) error {
-	u := base + path
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
+// postJSON sends in as a JSON body and decodes the answer.
+func postJSON[T any](ctx context.Context, t *transport, op, base, path string, q url.Values, in any, decode decoder[T]) (T, error) {
 	body, err := json.Marshal(in)
 	if err != nil {
-		return &Error{Op: op, Err: err}
+		var zero T
+		return zero, &Error{Op: op, Err: err}
 	}
-	return t.do(ctx, op, http.MethodPost, u, body, out)
+	return roundTrip(ctx, t, op, http.MethodPost, withQuery(base+path, q), body, decode)
 }
 
-func (t *transport) do(ctx context.Context, op, method, rawURL string, body []byte, out any) error {
+func withQuery(u string, q url.Values) string {
+	if len(q) == 0 {
+		return u
+	}
+	return u + "?" + q.Encode()
+}
+
+func roundTrip[T any](ctx context.Context, t *transport, op, method, rawURL string, body []byte, decode decoder[T]) (T, error) {
 	start := time.Now()
+	status, data, err := t.send(ctx, op, method, rawURL, body)
+	var v T
+	if err == nil {
+		v, err = decode(op, status, data)
+	}
+	// The URL is never logged: its query carries secrets and codes.
+	t.log.DebugContext(ctx, "wechat call", "op", op, "status", status,
+		"errcode", ErrCodeOf(err), "duration", time.Since(start), "err", err)
+	return v, err
+}
+
+// send performs one request and reads the answer, failing only for
+// transport reasons (network, oversized answer).
+func (t *transport) send(ctx context.Context, op, method, rawURL string, body []byte) (int, []byte, error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
-		return &Error{Op: op, Err: scrubURLError(err)}
+		return 0, nil, &Error{Op: op, Err: scrubURLError(err)}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -77,21 +95,31 @@ func (t *transport) do(ctx context.Context, op, method, rawURL string, body []by
 	req.Header.Set("Accept", "application/json")
 	resp, err := t.hc.Do(req)
 	if err != nil {
-		t.log.DebugContext(ctx, "wechat call failed", "op", op, "err", scrubURLError(err), "duration", time.Since(start))
-		return &Error{Op: op, Err: scrubURLError(err)}
+		return 0, nil, &Error{Op: op, Err: scrubURLError(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return &Error{Op: op, HTTPStatus: resp.StatusCode, Err: scrubURLError(err)}
+		return resp.StatusCode, nil, &Error{Op: op, HTTPStatus: resp.StatusCode, Err: scrubURLError(err)}
 	}
 	if len(data) > maxResponseBytes {
-		return &Error{Op: op, HTTPStatus: resp.StatusCode, Err: fmt.Errorf("%w: answer larger than %d bytes", ErrMalformedResponse, maxResponseBytes)}
+		return resp.StatusCode, nil, &Error{Op: op, HTTPStatus: resp.StatusCode, Err: fmt.Errorf("%w: answer larger than %d bytes", ErrMalformedResponse, maxResponseBytes)}
 	}
-	err = decodeResponse(op, resp.StatusCode, data, out)
-	t.log.DebugContext(ctx, "wechat call", "op", op, "status", resp.StatusCode,
-		"errcode", ErrCodeOf(err), "duration", time.Since(start))
-	return err
+	return resp.StatusCode, data, nil
+}
+
+// decodeInto is the decoder of answers that need no checks beyond errcode.
+func decodeInto[T any](op string, status int, body []byte) (*T, error) {
+	var v T
+	if err := decodeResponse(op, status, body, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// decodeOK is the decoder of answers that carry nothing but errcode.
+func decodeOK(op string, status int, body []byte) (struct{}, error) {
+	return struct{}{}, decodeResponse(op, status, body, nil)
 }
 
 // decodeResponse turns one answer into out or *Error. WeChat reports errors

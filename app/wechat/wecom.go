@@ -53,12 +53,8 @@ func (w *WorkClient) AccessToken(ctx context.Context) (string, error) {
 
 // FetchAccessToken calls cgi-bin/gettoken directly, bypassing the cache.
 func (w *WorkClient) FetchAccessToken(ctx context.Context) (*AppToken, error) {
-	var out AppToken
 	q := url.Values{"corpid": {w.corpID}, "corpsecret": {w.secret}}
-	if err := w.t.get(ctx, "cgi-bin/gettoken", w.t.ep.QYAPI, "/cgi-bin/gettoken", q, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return getJSON(ctx, &w.t, "cgi-bin/gettoken", w.t.ep.QYAPI, "/cgi-bin/gettoken", q, decodeInto[AppToken])
 }
 
 func (w *WorkClient) fetchToken(ctx context.Context, _ bool) (string, time.Duration, error) {
@@ -179,14 +175,9 @@ func (w *WorkClient) UserIdentity(ctx context.Context, code string) (*WorkIdenti
 		return nil, fmt.Errorf("%w: WeCom code is empty (the user may have refused)", ErrInvalidArgument)
 	}
 	var id *WorkIdentity
-	err := w.withToken(ctx, func(q url.Values) error {
+	err := w.withToken(ctx, func(q url.Values) (err error) {
 		q.Set("code", code)
-		var raw rawBody
-		if err := w.t.get(ctx, op, w.t.ep.QYAPI, "/cgi-bin/auth/getuserinfo", q, &raw); err != nil {
-			return err
-		}
-		var err error
-		id, err = decodeWorkIdentity(op, 200, raw)
+		id, err = getJSON(ctx, &w.t, op, w.t.ep.QYAPI, "/cgi-bin/auth/getuserinfo", q, decodeWorkIdentity)
 		return err
 	})
 	return id, err
@@ -237,14 +228,9 @@ func (w *WorkClient) User(ctx context.Context, userID string) (*WorkUser, error)
 		return nil, fmt.Errorf("%w: userid is empty", ErrInvalidArgument)
 	}
 	var u *WorkUser
-	err := w.withToken(ctx, func(q url.Values) error {
+	err := w.withToken(ctx, func(q url.Values) (err error) {
 		q.Set("userid", userID)
-		var raw rawBody
-		if err := w.t.get(ctx, op, w.t.ep.QYAPI, "/cgi-bin/user/get", q, &raw); err != nil {
-			return err
-		}
-		var err error
-		u, err = decodeWorkUser(op, 200, raw)
+		u, err = getJSON(ctx, &w.t, op, w.t.ep.QYAPI, "/cgi-bin/user/get", q, decodeWorkUser)
 		return err
 	})
 	return u, err
