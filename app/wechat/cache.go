@@ -9,7 +9,10 @@ import (
 
 // Cache is the store shared by all app nodes that holds the app access token
 // and the lock that lets one node at a time refresh it. The app's memory and
-// Redis stores satisfy it; MemoryCache serves a single process and tests.
+// Redis stores (kv.Store) satisfy it; MemoryCache serves a single process and tests.
+//
+// Keys used: "wechat:token:<appid>", "wechat:stable_token:<appid>" and
+// "wechat:work_token:<corpid>:<agentid>", each with a ":lock" sibling.
 type Cache interface {
 	// Get returns the value, or (nil, nil) when the key is absent or expired.
 	Get(ctx context.Context, key string) ([]byte, error)
