@@ -11,9 +11,17 @@ import (
 
 	"scanboard/ent/migrate"
 
+	"scanboard/ent/apitoken"
 	"scanboard/ent/auditlog"
 	"scanboard/ent/loginlog"
 	"scanboard/ent/phonebinding"
+	"scanboard/ent/project"
+	"scanboard/ent/run"
+	"scanboard/ent/runbucket"
+	"scanboard/ent/runcase"
+	"scanboard/ent/runerror"
+	"scanboard/ent/runfinding"
+	"scanboard/ent/runlabel"
 	"scanboard/ent/session"
 	"scanboard/ent/user"
 	"scanboard/ent/wechatidentity"
@@ -31,12 +39,28 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// APIToken is the client for interacting with the APIToken builders.
+	APIToken *APITokenClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
 	// LoginLog is the client for interacting with the LoginLog builders.
 	LoginLog *LoginLogClient
 	// PhoneBinding is the client for interacting with the PhoneBinding builders.
 	PhoneBinding *PhoneBindingClient
+	// Project is the client for interacting with the Project builders.
+	Project *ProjectClient
+	// Run is the client for interacting with the Run builders.
+	Run *RunClient
+	// RunBucket is the client for interacting with the RunBucket builders.
+	RunBucket *RunBucketClient
+	// RunCase is the client for interacting with the RunCase builders.
+	RunCase *RunCaseClient
+	// RunError is the client for interacting with the RunError builders.
+	RunError *RunErrorClient
+	// RunFinding is the client for interacting with the RunFinding builders.
+	RunFinding *RunFindingClient
+	// RunLabel is the client for interacting with the RunLabel builders.
+	RunLabel *RunLabelClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// User is the client for interacting with the User builders.
@@ -54,9 +78,17 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.APIToken = NewAPITokenClient(c.config)
 	c.AuditLog = NewAuditLogClient(c.config)
 	c.LoginLog = NewLoginLogClient(c.config)
 	c.PhoneBinding = NewPhoneBindingClient(c.config)
+	c.Project = NewProjectClient(c.config)
+	c.Run = NewRunClient(c.config)
+	c.RunBucket = NewRunBucketClient(c.config)
+	c.RunCase = NewRunCaseClient(c.config)
+	c.RunError = NewRunErrorClient(c.config)
+	c.RunFinding = NewRunFindingClient(c.config)
+	c.RunLabel = NewRunLabelClient(c.config)
 	c.Session = NewSessionClient(c.config)
 	c.User = NewUserClient(c.config)
 	c.WeChatIdentity = NewWeChatIdentityClient(c.config)
@@ -152,9 +184,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		APIToken:       NewAPITokenClient(cfg),
 		AuditLog:       NewAuditLogClient(cfg),
 		LoginLog:       NewLoginLogClient(cfg),
 		PhoneBinding:   NewPhoneBindingClient(cfg),
+		Project:        NewProjectClient(cfg),
+		Run:            NewRunClient(cfg),
+		RunBucket:      NewRunBucketClient(cfg),
+		RunCase:        NewRunCaseClient(cfg),
+		RunError:       NewRunErrorClient(cfg),
+		RunFinding:     NewRunFindingClient(cfg),
+		RunLabel:       NewRunLabelClient(cfg),
 		Session:        NewSessionClient(cfg),
 		User:           NewUserClient(cfg),
 		WeChatIdentity: NewWeChatIdentityClient(cfg),
@@ -177,9 +217,17 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:            ctx,
 		config:         cfg,
+		APIToken:       NewAPITokenClient(cfg),
 		AuditLog:       NewAuditLogClient(cfg),
 		LoginLog:       NewLoginLogClient(cfg),
 		PhoneBinding:   NewPhoneBindingClient(cfg),
+		Project:        NewProjectClient(cfg),
+		Run:            NewRunClient(cfg),
+		RunBucket:      NewRunBucketClient(cfg),
+		RunCase:        NewRunCaseClient(cfg),
+		RunError:       NewRunErrorClient(cfg),
+		RunFinding:     NewRunFindingClient(cfg),
+		RunLabel:       NewRunLabelClient(cfg),
 		Session:        NewSessionClient(cfg),
 		User:           NewUserClient(cfg),
 		WeChatIdentity: NewWeChatIdentityClient(cfg),
@@ -189,7 +237,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		AuditLog.
+//		APIToken.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -212,7 +260,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.AuditLog, c.LoginLog, c.PhoneBinding, c.Session, c.User, c.WeChatIdentity,
+		c.APIToken, c.AuditLog, c.LoginLog, c.PhoneBinding, c.Project, c.Run,
+		c.RunBucket, c.RunCase, c.RunError, c.RunFinding, c.RunLabel, c.Session,
+		c.User, c.WeChatIdentity,
 	} {
 		n.Use(hooks...)
 	}
@@ -222,7 +272,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.AuditLog, c.LoginLog, c.PhoneBinding, c.Session, c.User, c.WeChatIdentity,
+		c.APIToken, c.AuditLog, c.LoginLog, c.PhoneBinding, c.Project, c.Run,
+		c.RunBucket, c.RunCase, c.RunError, c.RunFinding, c.RunLabel, c.Session,
+		c.User, c.WeChatIdentity,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -231,12 +283,28 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *APITokenMutation:
+		return c.APIToken.mutate(ctx, m)
 	case *AuditLogMutation:
 		return c.AuditLog.mutate(ctx, m)
 	case *LoginLogMutation:
 		return c.LoginLog.mutate(ctx, m)
 	case *PhoneBindingMutation:
 		return c.PhoneBinding.mutate(ctx, m)
+	case *ProjectMutation:
+		return c.Project.mutate(ctx, m)
+	case *RunMutation:
+		return c.Run.mutate(ctx, m)
+	case *RunBucketMutation:
+		return c.RunBucket.mutate(ctx, m)
+	case *RunCaseMutation:
+		return c.RunCase.mutate(ctx, m)
+	case *RunErrorMutation:
+		return c.RunError.mutate(ctx, m)
+	case *RunFindingMutation:
+		return c.RunFinding.mutate(ctx, m)
+	case *RunLabelMutation:
+		return c.RunLabel.mutate(ctx, m)
 	case *SessionMutation:
 		return c.Session.mutate(ctx, m)
 	case *UserMutation:
@@ -245,6 +313,155 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.WeChatIdentity.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// APITokenClient is a client for the APIToken schema.
+type APITokenClient struct {
+	config
+}
+
+// NewAPITokenClient returns a client for the APIToken from the given config.
+func NewAPITokenClient(c config) *APITokenClient {
+	return &APITokenClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apitoken.Hooks(f(g(h())))`.
+func (c *APITokenClient) Use(hooks ...Hook) {
+	c.hooks.APIToken = append(c.hooks.APIToken, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apitoken.Intercept(f(g(h())))`.
+func (c *APITokenClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIToken = append(c.inters.APIToken, interceptors...)
+}
+
+// Create returns a builder for creating a APIToken entity.
+func (c *APITokenClient) Create() *APITokenCreate {
+	mutation := newAPITokenMutation(c.config, OpCreate)
+	return &APITokenCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIToken entities.
+func (c *APITokenClient) CreateBulk(builders ...*APITokenCreate) *APITokenCreateBulk {
+	return &APITokenCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APITokenClient) MapCreateBulk(slice any, setFunc func(*APITokenCreate, int)) *APITokenCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APITokenCreateBulk{err: fmt.Errorf("calling to APITokenClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APITokenCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APITokenCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIToken.
+func (c *APITokenClient) Update() *APITokenUpdate {
+	mutation := newAPITokenMutation(c.config, OpUpdate)
+	return &APITokenUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APITokenClient) UpdateOne(_m *APIToken) *APITokenUpdateOne {
+	mutation := newAPITokenMutation(c.config, OpUpdateOne, withAPIToken(_m))
+	return &APITokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *APITokenClient) UpdateOneID(id int) *APITokenUpdateOne {
+	mutation := newAPITokenMutation(c.config, OpUpdateOne, withAPITokenID(id))
+	return &APITokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIToken.
+func (c *APITokenClient) Delete() *APITokenDelete {
+	mutation := newAPITokenMutation(c.config, OpDelete)
+	return &APITokenDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *APITokenClient) DeleteOne(_m *APIToken) *APITokenDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *APITokenClient) DeleteOneID(id int) *APITokenDeleteOne {
+	builder := c.Delete().Where(apitoken.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &APITokenDeleteOne{builder}
+}
+
+// Query returns a query builder for APIToken.
+func (c *APITokenClient) Query() *APITokenQuery {
+	return &APITokenQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIToken},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a APIToken entity by its id.
+func (c *APITokenClient) Get(ctx context.Context, id int) (*APIToken, error) {
+	return c.Query().Where(apitoken.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *APITokenClient) GetX(ctx context.Context, id int) *APIToken {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a APIToken.
+func (c *APITokenClient) QueryUser(_m *APIToken) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(apitoken.Table, apitoken.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, apitoken.UserTable, apitoken.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *APITokenClient) Hooks() []Hook {
+	return c.hooks.APIToken
+}
+
+// Interceptors returns the client interceptors.
+func (c *APITokenClient) Interceptors() []Interceptor {
+	return c.inters.APIToken
+}
+
+func (c *APITokenClient) mutate(ctx context.Context, m *APITokenMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APITokenCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APITokenUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APITokenUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APITokenDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIToken mutation op: %q", m.Op())
 	}
 }
 
@@ -695,6 +912,1161 @@ func (c *PhoneBindingClient) mutate(ctx context.Context, m *PhoneBindingMutation
 	}
 }
 
+// ProjectClient is a client for the Project schema.
+type ProjectClient struct {
+	config
+}
+
+// NewProjectClient returns a client for the Project from the given config.
+func NewProjectClient(c config) *ProjectClient {
+	return &ProjectClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `project.Hooks(f(g(h())))`.
+func (c *ProjectClient) Use(hooks ...Hook) {
+	c.hooks.Project = append(c.hooks.Project, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `project.Intercept(f(g(h())))`.
+func (c *ProjectClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Project = append(c.inters.Project, interceptors...)
+}
+
+// Create returns a builder for creating a Project entity.
+func (c *ProjectClient) Create() *ProjectCreate {
+	mutation := newProjectMutation(c.config, OpCreate)
+	return &ProjectCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Project entities.
+func (c *ProjectClient) CreateBulk(builders ...*ProjectCreate) *ProjectCreateBulk {
+	return &ProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProjectClient) MapCreateBulk(slice any, setFunc func(*ProjectCreate, int)) *ProjectCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProjectCreateBulk{err: fmt.Errorf("calling to ProjectClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProjectCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProjectCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Project.
+func (c *ProjectClient) Update() *ProjectUpdate {
+	mutation := newProjectMutation(c.config, OpUpdate)
+	return &ProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProjectClient) UpdateOne(_m *Project) *ProjectUpdateOne {
+	mutation := newProjectMutation(c.config, OpUpdateOne, withProject(_m))
+	return &ProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProjectClient) UpdateOneID(id int) *ProjectUpdateOne {
+	mutation := newProjectMutation(c.config, OpUpdateOne, withProjectID(id))
+	return &ProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Project.
+func (c *ProjectClient) Delete() *ProjectDelete {
+	mutation := newProjectMutation(c.config, OpDelete)
+	return &ProjectDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProjectClient) DeleteOne(_m *Project) *ProjectDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProjectClient) DeleteOneID(id int) *ProjectDeleteOne {
+	builder := c.Delete().Where(project.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProjectDeleteOne{builder}
+}
+
+// Query returns a query builder for Project.
+func (c *ProjectClient) Query() *ProjectQuery {
+	return &ProjectQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProject},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Project entity by its id.
+func (c *ProjectClient) Get(ctx context.Context, id int) (*Project, error) {
+	return c.Query().Where(project.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProjectClient) GetX(ctx context.Context, id int) *Project {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRuns queries the runs edge of a Project.
+func (c *ProjectClient) QueryRuns(_m *Project) *RunQuery {
+	query := (&RunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(run.Table, run.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, project.RunsTable, project.RunsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMembers queries the members edge of a Project.
+func (c *ProjectClient) QueryMembers(_m *Project) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, false, project.MembersTable, project.MembersPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProjectClient) Hooks() []Hook {
+	return c.hooks.Project
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProjectClient) Interceptors() []Interceptor {
+	return c.inters.Project
+}
+
+func (c *ProjectClient) mutate(ctx context.Context, m *ProjectMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProjectCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProjectUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProjectUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProjectDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Project mutation op: %q", m.Op())
+	}
+}
+
+// RunClient is a client for the Run schema.
+type RunClient struct {
+	config
+}
+
+// NewRunClient returns a client for the Run from the given config.
+func NewRunClient(c config) *RunClient {
+	return &RunClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `run.Hooks(f(g(h())))`.
+func (c *RunClient) Use(hooks ...Hook) {
+	c.hooks.Run = append(c.hooks.Run, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `run.Intercept(f(g(h())))`.
+func (c *RunClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Run = append(c.inters.Run, interceptors...)
+}
+
+// Create returns a builder for creating a Run entity.
+func (c *RunClient) Create() *RunCreate {
+	mutation := newRunMutation(c.config, OpCreate)
+	return &RunCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Run entities.
+func (c *RunClient) CreateBulk(builders ...*RunCreate) *RunCreateBulk {
+	return &RunCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RunClient) MapCreateBulk(slice any, setFunc func(*RunCreate, int)) *RunCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RunCreateBulk{err: fmt.Errorf("calling to RunClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RunCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RunCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Run.
+func (c *RunClient) Update() *RunUpdate {
+	mutation := newRunMutation(c.config, OpUpdate)
+	return &RunUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RunClient) UpdateOne(_m *Run) *RunUpdateOne {
+	mutation := newRunMutation(c.config, OpUpdateOne, withRun(_m))
+	return &RunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RunClient) UpdateOneID(id int) *RunUpdateOne {
+	mutation := newRunMutation(c.config, OpUpdateOne, withRunID(id))
+	return &RunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Run.
+func (c *RunClient) Delete() *RunDelete {
+	mutation := newRunMutation(c.config, OpDelete)
+	return &RunDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RunClient) DeleteOne(_m *Run) *RunDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RunClient) DeleteOneID(id int) *RunDeleteOne {
+	builder := c.Delete().Where(run.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RunDeleteOne{builder}
+}
+
+// Query returns a query builder for Run.
+func (c *RunClient) Query() *RunQuery {
+	return &RunQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRun},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Run entity by its id.
+func (c *RunClient) Get(ctx context.Context, id int) (*Run, error) {
+	return c.Query().Where(run.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RunClient) GetX(ctx context.Context, id int) *Run {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryProject queries the project edge of a Run.
+func (c *RunClient) QueryProject(_m *Run) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(run.Table, run.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, run.ProjectTable, run.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUploader queries the uploader edge of a Run.
+func (c *RunClient) QueryUploader(_m *Run) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(run.Table, run.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, run.UploaderTable, run.UploaderColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLabels queries the labels edge of a Run.
+func (c *RunClient) QueryLabels(_m *Run) *RunLabelQuery {
+	query := (&RunLabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(run.Table, run.FieldID, id),
+			sqlgraph.To(runlabel.Table, runlabel.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, run.LabelsTable, run.LabelsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryErrors queries the errors edge of a Run.
+func (c *RunClient) QueryErrors(_m *Run) *RunErrorQuery {
+	query := (&RunErrorClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(run.Table, run.FieldID, id),
+			sqlgraph.To(runerror.Table, runerror.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, run.ErrorsTable, run.ErrorsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryCases queries the cases edge of a Run.
+func (c *RunClient) QueryCases(_m *Run) *RunCaseQuery {
+	query := (&RunCaseClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(run.Table, run.FieldID, id),
+			sqlgraph.To(runcase.Table, runcase.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, run.CasesTable, run.CasesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryFindings queries the findings edge of a Run.
+func (c *RunClient) QueryFindings(_m *Run) *RunFindingQuery {
+	query := (&RunFindingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(run.Table, run.FieldID, id),
+			sqlgraph.To(runfinding.Table, runfinding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, run.FindingsTable, run.FindingsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RunClient) Hooks() []Hook {
+	return c.hooks.Run
+}
+
+// Interceptors returns the client interceptors.
+func (c *RunClient) Interceptors() []Interceptor {
+	return c.inters.Run
+}
+
+func (c *RunClient) mutate(ctx context.Context, m *RunMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RunCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RunUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RunUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RunDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Run mutation op: %q", m.Op())
+	}
+}
+
+// RunBucketClient is a client for the RunBucket schema.
+type RunBucketClient struct {
+	config
+}
+
+// NewRunBucketClient returns a client for the RunBucket from the given config.
+func NewRunBucketClient(c config) *RunBucketClient {
+	return &RunBucketClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `runbucket.Hooks(f(g(h())))`.
+func (c *RunBucketClient) Use(hooks ...Hook) {
+	c.hooks.RunBucket = append(c.hooks.RunBucket, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `runbucket.Intercept(f(g(h())))`.
+func (c *RunBucketClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RunBucket = append(c.inters.RunBucket, interceptors...)
+}
+
+// Create returns a builder for creating a RunBucket entity.
+func (c *RunBucketClient) Create() *RunBucketCreate {
+	mutation := newRunBucketMutation(c.config, OpCreate)
+	return &RunBucketCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RunBucket entities.
+func (c *RunBucketClient) CreateBulk(builders ...*RunBucketCreate) *RunBucketCreateBulk {
+	return &RunBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RunBucketClient) MapCreateBulk(slice any, setFunc func(*RunBucketCreate, int)) *RunBucketCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RunBucketCreateBulk{err: fmt.Errorf("calling to RunBucketClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RunBucketCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RunBucketCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RunBucket.
+func (c *RunBucketClient) Update() *RunBucketUpdate {
+	mutation := newRunBucketMutation(c.config, OpUpdate)
+	return &RunBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RunBucketClient) UpdateOne(_m *RunBucket) *RunBucketUpdateOne {
+	mutation := newRunBucketMutation(c.config, OpUpdateOne, withRunBucket(_m))
+	return &RunBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RunBucketClient) UpdateOneID(id int) *RunBucketUpdateOne {
+	mutation := newRunBucketMutation(c.config, OpUpdateOne, withRunBucketID(id))
+	return &RunBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RunBucket.
+func (c *RunBucketClient) Delete() *RunBucketDelete {
+	mutation := newRunBucketMutation(c.config, OpDelete)
+	return &RunBucketDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RunBucketClient) DeleteOne(_m *RunBucket) *RunBucketDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RunBucketClient) DeleteOneID(id int) *RunBucketDeleteOne {
+	builder := c.Delete().Where(runbucket.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RunBucketDeleteOne{builder}
+}
+
+// Query returns a query builder for RunBucket.
+func (c *RunBucketClient) Query() *RunBucketQuery {
+	return &RunBucketQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRunBucket},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RunBucket entity by its id.
+func (c *RunBucketClient) Get(ctx context.Context, id int) (*RunBucket, error) {
+	return c.Query().Where(runbucket.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RunBucketClient) GetX(ctx context.Context, id int) *RunBucket {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryLabel queries the label edge of a RunBucket.
+func (c *RunBucketClient) QueryLabel(_m *RunBucket) *RunLabelQuery {
+	query := (&RunLabelClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(runbucket.Table, runbucket.FieldID, id),
+			sqlgraph.To(runlabel.Table, runlabel.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, runbucket.LabelTable, runbucket.LabelColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RunBucketClient) Hooks() []Hook {
+	return c.hooks.RunBucket
+}
+
+// Interceptors returns the client interceptors.
+func (c *RunBucketClient) Interceptors() []Interceptor {
+	return c.inters.RunBucket
+}
+
+func (c *RunBucketClient) mutate(ctx context.Context, m *RunBucketMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RunBucketCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RunBucketUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RunBucketUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RunBucketDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RunBucket mutation op: %q", m.Op())
+	}
+}
+
+// RunCaseClient is a client for the RunCase schema.
+type RunCaseClient struct {
+	config
+}
+
+// NewRunCaseClient returns a client for the RunCase from the given config.
+func NewRunCaseClient(c config) *RunCaseClient {
+	return &RunCaseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `runcase.Hooks(f(g(h())))`.
+func (c *RunCaseClient) Use(hooks ...Hook) {
+	c.hooks.RunCase = append(c.hooks.RunCase, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `runcase.Intercept(f(g(h())))`.
+func (c *RunCaseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RunCase = append(c.inters.RunCase, interceptors...)
+}
+
+// Create returns a builder for creating a RunCase entity.
+func (c *RunCaseClient) Create() *RunCaseCreate {
+	mutation := newRunCaseMutation(c.config, OpCreate)
+	return &RunCaseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RunCase entities.
+func (c *RunCaseClient) CreateBulk(builders ...*RunCaseCreate) *RunCaseCreateBulk {
+	return &RunCaseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RunCaseClient) MapCreateBulk(slice any, setFunc func(*RunCaseCreate, int)) *RunCaseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RunCaseCreateBulk{err: fmt.Errorf("calling to RunCaseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RunCaseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RunCaseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RunCase.
+func (c *RunCaseClient) Update() *RunCaseUpdate {
+	mutation := newRunCaseMutation(c.config, OpUpdate)
+	return &RunCaseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RunCaseClient) UpdateOne(_m *RunCase) *RunCaseUpdateOne {
+	mutation := newRunCaseMutation(c.config, OpUpdateOne, withRunCase(_m))
+	return &RunCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RunCaseClient) UpdateOneID(id int) *RunCaseUpdateOne {
+	mutation := newRunCaseMutation(c.config, OpUpdateOne, withRunCaseID(id))
+	return &RunCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RunCase.
+func (c *RunCaseClient) Delete() *RunCaseDelete {
+	mutation := newRunCaseMutation(c.config, OpDelete)
+	return &RunCaseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RunCaseClient) DeleteOne(_m *RunCase) *RunCaseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RunCaseClient) DeleteOneID(id int) *RunCaseDeleteOne {
+	builder := c.Delete().Where(runcase.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RunCaseDeleteOne{builder}
+}
+
+// Query returns a query builder for RunCase.
+func (c *RunCaseClient) Query() *RunCaseQuery {
+	return &RunCaseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRunCase},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RunCase entity by its id.
+func (c *RunCaseClient) Get(ctx context.Context, id int) (*RunCase, error) {
+	return c.Query().Where(runcase.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RunCaseClient) GetX(ctx context.Context, id int) *RunCase {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRun queries the run edge of a RunCase.
+func (c *RunCaseClient) QueryRun(_m *RunCase) *RunQuery {
+	query := (&RunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(runcase.Table, runcase.FieldID, id),
+			sqlgraph.To(run.Table, run.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, runcase.RunTable, runcase.RunColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RunCaseClient) Hooks() []Hook {
+	return c.hooks.RunCase
+}
+
+// Interceptors returns the client interceptors.
+func (c *RunCaseClient) Interceptors() []Interceptor {
+	return c.inters.RunCase
+}
+
+func (c *RunCaseClient) mutate(ctx context.Context, m *RunCaseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RunCaseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RunCaseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RunCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RunCaseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RunCase mutation op: %q", m.Op())
+	}
+}
+
+// RunErrorClient is a client for the RunError schema.
+type RunErrorClient struct {
+	config
+}
+
+// NewRunErrorClient returns a client for the RunError from the given config.
+func NewRunErrorClient(c config) *RunErrorClient {
+	return &RunErrorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `runerror.Hooks(f(g(h())))`.
+func (c *RunErrorClient) Use(hooks ...Hook) {
+	c.hooks.RunError = append(c.hooks.RunError, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `runerror.Intercept(f(g(h())))`.
+func (c *RunErrorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RunError = append(c.inters.RunError, interceptors...)
+}
+
+// Create returns a builder for creating a RunError entity.
+func (c *RunErrorClient) Create() *RunErrorCreate {
+	mutation := newRunErrorMutation(c.config, OpCreate)
+	return &RunErrorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RunError entities.
+func (c *RunErrorClient) CreateBulk(builders ...*RunErrorCreate) *RunErrorCreateBulk {
+	return &RunErrorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RunErrorClient) MapCreateBulk(slice any, setFunc func(*RunErrorCreate, int)) *RunErrorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RunErrorCreateBulk{err: fmt.Errorf("calling to RunErrorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RunErrorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RunErrorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RunError.
+func (c *RunErrorClient) Update() *RunErrorUpdate {
+	mutation := newRunErrorMutation(c.config, OpUpdate)
+	return &RunErrorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RunErrorClient) UpdateOne(_m *RunError) *RunErrorUpdateOne {
+	mutation := newRunErrorMutation(c.config, OpUpdateOne, withRunError(_m))
+	return &RunErrorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RunErrorClient) UpdateOneID(id int) *RunErrorUpdateOne {
+	mutation := newRunErrorMutation(c.config, OpUpdateOne, withRunErrorID(id))
+	return &RunErrorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RunError.
+func (c *RunErrorClient) Delete() *RunErrorDelete {
+	mutation := newRunErrorMutation(c.config, OpDelete)
+	return &RunErrorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RunErrorClient) DeleteOne(_m *RunError) *RunErrorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RunErrorClient) DeleteOneID(id int) *RunErrorDeleteOne {
+	builder := c.Delete().Where(runerror.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RunErrorDeleteOne{builder}
+}
+
+// Query returns a query builder for RunError.
+func (c *RunErrorClient) Query() *RunErrorQuery {
+	return &RunErrorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRunError},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RunError entity by its id.
+func (c *RunErrorClient) Get(ctx context.Context, id int) (*RunError, error) {
+	return c.Query().Where(runerror.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RunErrorClient) GetX(ctx context.Context, id int) *RunError {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRun queries the run edge of a RunError.
+func (c *RunErrorClient) QueryRun(_m *RunError) *RunQuery {
+	query := (&RunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(runerror.Table, runerror.FieldID, id),
+			sqlgraph.To(run.Table, run.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, runerror.RunTable, runerror.RunColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RunErrorClient) Hooks() []Hook {
+	return c.hooks.RunError
+}
+
+// Interceptors returns the client interceptors.
+func (c *RunErrorClient) Interceptors() []Interceptor {
+	return c.inters.RunError
+}
+
+func (c *RunErrorClient) mutate(ctx context.Context, m *RunErrorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RunErrorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RunErrorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RunErrorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RunErrorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RunError mutation op: %q", m.Op())
+	}
+}
+
+// RunFindingClient is a client for the RunFinding schema.
+type RunFindingClient struct {
+	config
+}
+
+// NewRunFindingClient returns a client for the RunFinding from the given config.
+func NewRunFindingClient(c config) *RunFindingClient {
+	return &RunFindingClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `runfinding.Hooks(f(g(h())))`.
+func (c *RunFindingClient) Use(hooks ...Hook) {
+	c.hooks.RunFinding = append(c.hooks.RunFinding, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `runfinding.Intercept(f(g(h())))`.
+func (c *RunFindingClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RunFinding = append(c.inters.RunFinding, interceptors...)
+}
+
+// Create returns a builder for creating a RunFinding entity.
+func (c *RunFindingClient) Create() *RunFindingCreate {
+	mutation := newRunFindingMutation(c.config, OpCreate)
+	return &RunFindingCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RunFinding entities.
+func (c *RunFindingClient) CreateBulk(builders ...*RunFindingCreate) *RunFindingCreateBulk {
+	return &RunFindingCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RunFindingClient) MapCreateBulk(slice any, setFunc func(*RunFindingCreate, int)) *RunFindingCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RunFindingCreateBulk{err: fmt.Errorf("calling to RunFindingClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RunFindingCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RunFindingCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RunFinding.
+func (c *RunFindingClient) Update() *RunFindingUpdate {
+	mutation := newRunFindingMutation(c.config, OpUpdate)
+	return &RunFindingUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RunFindingClient) UpdateOne(_m *RunFinding) *RunFindingUpdateOne {
+	mutation := newRunFindingMutation(c.config, OpUpdateOne, withRunFinding(_m))
+	return &RunFindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RunFindingClient) UpdateOneID(id int) *RunFindingUpdateOne {
+	mutation := newRunFindingMutation(c.config, OpUpdateOne, withRunFindingID(id))
+	return &RunFindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RunFinding.
+func (c *RunFindingClient) Delete() *RunFindingDelete {
+	mutation := newRunFindingMutation(c.config, OpDelete)
+	return &RunFindingDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RunFindingClient) DeleteOne(_m *RunFinding) *RunFindingDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RunFindingClient) DeleteOneID(id int) *RunFindingDeleteOne {
+	builder := c.Delete().Where(runfinding.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RunFindingDeleteOne{builder}
+}
+
+// Query returns a query builder for RunFinding.
+func (c *RunFindingClient) Query() *RunFindingQuery {
+	return &RunFindingQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRunFinding},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RunFinding entity by its id.
+func (c *RunFindingClient) Get(ctx context.Context, id int) (*RunFinding, error) {
+	return c.Query().Where(runfinding.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RunFindingClient) GetX(ctx context.Context, id int) *RunFinding {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRun queries the run edge of a RunFinding.
+func (c *RunFindingClient) QueryRun(_m *RunFinding) *RunQuery {
+	query := (&RunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(runfinding.Table, runfinding.FieldID, id),
+			sqlgraph.To(run.Table, run.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, runfinding.RunTable, runfinding.RunColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RunFindingClient) Hooks() []Hook {
+	return c.hooks.RunFinding
+}
+
+// Interceptors returns the client interceptors.
+func (c *RunFindingClient) Interceptors() []Interceptor {
+	return c.inters.RunFinding
+}
+
+func (c *RunFindingClient) mutate(ctx context.Context, m *RunFindingMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RunFindingCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RunFindingUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RunFindingUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RunFindingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RunFinding mutation op: %q", m.Op())
+	}
+}
+
+// RunLabelClient is a client for the RunLabel schema.
+type RunLabelClient struct {
+	config
+}
+
+// NewRunLabelClient returns a client for the RunLabel from the given config.
+func NewRunLabelClient(c config) *RunLabelClient {
+	return &RunLabelClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `runlabel.Hooks(f(g(h())))`.
+func (c *RunLabelClient) Use(hooks ...Hook) {
+	c.hooks.RunLabel = append(c.hooks.RunLabel, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `runlabel.Intercept(f(g(h())))`.
+func (c *RunLabelClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RunLabel = append(c.inters.RunLabel, interceptors...)
+}
+
+// Create returns a builder for creating a RunLabel entity.
+func (c *RunLabelClient) Create() *RunLabelCreate {
+	mutation := newRunLabelMutation(c.config, OpCreate)
+	return &RunLabelCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RunLabel entities.
+func (c *RunLabelClient) CreateBulk(builders ...*RunLabelCreate) *RunLabelCreateBulk {
+	return &RunLabelCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RunLabelClient) MapCreateBulk(slice any, setFunc func(*RunLabelCreate, int)) *RunLabelCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RunLabelCreateBulk{err: fmt.Errorf("calling to RunLabelClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RunLabelCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RunLabelCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RunLabel.
+func (c *RunLabelClient) Update() *RunLabelUpdate {
+	mutation := newRunLabelMutation(c.config, OpUpdate)
+	return &RunLabelUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RunLabelClient) UpdateOne(_m *RunLabel) *RunLabelUpdateOne {
+	mutation := newRunLabelMutation(c.config, OpUpdateOne, withRunLabel(_m))
+	return &RunLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RunLabelClient) UpdateOneID(id int) *RunLabelUpdateOne {
+	mutation := newRunLabelMutation(c.config, OpUpdateOne, withRunLabelID(id))
+	return &RunLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RunLabel.
+func (c *RunLabelClient) Delete() *RunLabelDelete {
+	mutation := newRunLabelMutation(c.config, OpDelete)
+	return &RunLabelDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RunLabelClient) DeleteOne(_m *RunLabel) *RunLabelDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RunLabelClient) DeleteOneID(id int) *RunLabelDeleteOne {
+	builder := c.Delete().Where(runlabel.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RunLabelDeleteOne{builder}
+}
+
+// Query returns a query builder for RunLabel.
+func (c *RunLabelClient) Query() *RunLabelQuery {
+	return &RunLabelQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRunLabel},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RunLabel entity by its id.
+func (c *RunLabelClient) Get(ctx context.Context, id int) (*RunLabel, error) {
+	return c.Query().Where(runlabel.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RunLabelClient) GetX(ctx context.Context, id int) *RunLabel {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRun queries the run edge of a RunLabel.
+func (c *RunLabelClient) QueryRun(_m *RunLabel) *RunQuery {
+	query := (&RunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(runlabel.Table, runlabel.FieldID, id),
+			sqlgraph.To(run.Table, run.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, runlabel.RunTable, runlabel.RunColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryBuckets queries the buckets edge of a RunLabel.
+func (c *RunLabelClient) QueryBuckets(_m *RunLabel) *RunBucketQuery {
+	query := (&RunBucketClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(runlabel.Table, runlabel.FieldID, id),
+			sqlgraph.To(runbucket.Table, runbucket.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, runlabel.BucketsTable, runlabel.BucketsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *RunLabelClient) Hooks() []Hook {
+	return c.hooks.RunLabel
+}
+
+// Interceptors returns the client interceptors.
+func (c *RunLabelClient) Interceptors() []Interceptor {
+	return c.inters.RunLabel
+}
+
+func (c *RunLabelClient) mutate(ctx context.Context, m *RunLabelMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RunLabelCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RunLabelUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RunLabelUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RunLabelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RunLabel mutation op: %q", m.Op())
+	}
+}
+
 // SessionClient is a client for the Session schema.
 type SessionClient struct {
 	config
@@ -1032,6 +2404,54 @@ func (c *UserClient) QueryAuditLogs(_m *User) *AuditLogQuery {
 	return query
 }
 
+// QueryAPITokens queries the api_tokens edge of a User.
+func (c *UserClient) QueryAPITokens(_m *User) *APITokenQuery {
+	query := (&APITokenClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(apitoken.Table, apitoken.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.APITokensTable, user.APITokensColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUploads queries the uploads edge of a User.
+func (c *UserClient) QueryUploads(_m *User) *RunQuery {
+	query := (&RunClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(run.Table, run.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.UploadsTable, user.UploadsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProjects queries the projects edge of a User.
+func (c *UserClient) QueryProjects(_m *User) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2M, true, user.ProjectsTable, user.ProjectsPrimaryKey...),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	return c.hooks.User
@@ -1209,11 +2629,12 @@ func (c *WeChatIdentityClient) mutate(ctx context.Context, m *WeChatIdentityMuta
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		AuditLog, LoginLog, PhoneBinding, Session, User, WeChatIdentity []ent.Hook
+		APIToken, AuditLog, LoginLog, PhoneBinding, Project, Run, RunBucket, RunCase,
+		RunError, RunFinding, RunLabel, Session, User, WeChatIdentity []ent.Hook
 	}
 	inters struct {
-		AuditLog, LoginLog, PhoneBinding, Session, User,
-		WeChatIdentity []ent.Interceptor
+		APIToken, AuditLog, LoginLog, PhoneBinding, Project, Run, RunBucket, RunCase,
+		RunError, RunFinding, RunLabel, Session, User, WeChatIdentity []ent.Interceptor
 	}
 )
 

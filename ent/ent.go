@@ -7,9 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"scanboard/ent/apitoken"
 	"scanboard/ent/auditlog"
 	"scanboard/ent/loginlog"
 	"scanboard/ent/phonebinding"
+	"scanboard/ent/project"
+	"scanboard/ent/run"
+	"scanboard/ent/runbucket"
+	"scanboard/ent/runcase"
+	"scanboard/ent/runerror"
+	"scanboard/ent/runfinding"
+	"scanboard/ent/runlabel"
 	"scanboard/ent/session"
 	"scanboard/ent/user"
 	"scanboard/ent/wechatidentity"
@@ -78,9 +86,17 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apitoken.Table:       apitoken.ValidColumn,
 			auditlog.Table:       auditlog.ValidColumn,
 			loginlog.Table:       loginlog.ValidColumn,
 			phonebinding.Table:   phonebinding.ValidColumn,
+			project.Table:        project.ValidColumn,
+			run.Table:            run.ValidColumn,
+			runbucket.Table:      runbucket.ValidColumn,
+			runcase.Table:        runcase.ValidColumn,
+			runerror.Table:       runerror.ValidColumn,
+			runfinding.Table:     runfinding.ValidColumn,
+			runlabel.Table:       runlabel.ValidColumn,
 			session.Table:        session.ValidColumn,
 			user.Table:           user.ValidColumn,
 			wechatidentity.Table: wechatidentity.ValidColumn,

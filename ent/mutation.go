@@ -6,10 +6,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"scanboard/ent/apitoken"
 	"scanboard/ent/auditlog"
 	"scanboard/ent/loginlog"
 	"scanboard/ent/phonebinding"
 	"scanboard/ent/predicate"
+	"scanboard/ent/project"
+	"scanboard/ent/run"
+	"scanboard/ent/runbucket"
+	"scanboard/ent/runcase"
+	"scanboard/ent/runerror"
+	"scanboard/ent/runfinding"
+	"scanboard/ent/runlabel"
 	"scanboard/ent/session"
 	"scanboard/ent/user"
 	"scanboard/ent/wechatidentity"
@@ -29,13 +37,912 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
+	TypeAPIToken       = "APIToken"
 	TypeAuditLog       = "AuditLog"
 	TypeLoginLog       = "LoginLog"
 	TypePhoneBinding   = "PhoneBinding"
+	TypeProject        = "Project"
+	TypeRun            = "Run"
+	TypeRunBucket      = "RunBucket"
+	TypeRunCase        = "RunCase"
+	TypeRunError       = "RunError"
+	TypeRunFinding     = "RunFinding"
+	TypeRunLabel       = "RunLabel"
 	TypeSession        = "Session"
 	TypeUser           = "User"
 	TypeWeChatIdentity = "WeChatIdentity"
 )
+
+// APITokenMutation represents an operation that mutates the APIToken nodes in the graph.
+type APITokenMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	name          *string
+	prefix        *string
+	token_hash    *string
+	scopes        *[]string
+	appendscopes  []string
+	created_at    *time.Time
+	last_used_at  *time.Time
+	expires_at    *time.Time
+	revoked_at    *time.Time
+	clearedFields map[string]struct{}
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*APIToken, error)
+	predicates    []predicate.APIToken
+}
+
+var _ ent.Mutation = (*APITokenMutation)(nil)
+
+// apitokenOption allows management of the mutation configuration using functional options.
+type apitokenOption func(*APITokenMutation)
+
+// newAPITokenMutation creates new mutation for the APIToken entity.
+func newAPITokenMutation(c config, op Op, opts ...apitokenOption) *APITokenMutation {
+	m := &APITokenMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAPIToken,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAPITokenID sets the ID field of the mutation.
+func withAPITokenID(id int) apitokenOption {
+	return func(m *APITokenMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *APIToken
+		)
+		m.oldValue = func(ctx context.Context) (*APIToken, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().APIToken.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAPIToken sets the old APIToken of the mutation.
+func withAPIToken(node *APIToken) apitokenOption {
+	return func(m *APITokenMutation) {
+		m.oldValue = func(context.Context) (*APIToken, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m APITokenMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m APITokenMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *APITokenMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *APITokenMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().APIToken.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetUserID sets the "user_id" field.
+func (m *APITokenMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *APITokenMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *APITokenMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetName sets the "name" field.
+func (m *APITokenMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *APITokenMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *APITokenMutation) ResetName() {
+	m.name = nil
+}
+
+// SetPrefix sets the "prefix" field.
+func (m *APITokenMutation) SetPrefix(s string) {
+	m.prefix = &s
+}
+
+// Prefix returns the value of the "prefix" field in the mutation.
+func (m *APITokenMutation) Prefix() (r string, exists bool) {
+	v := m.prefix
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrefix returns the old "prefix" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldPrefix(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrefix is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrefix requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrefix: %w", err)
+	}
+	return oldValue.Prefix, nil
+}
+
+// ResetPrefix resets all changes to the "prefix" field.
+func (m *APITokenMutation) ResetPrefix() {
+	m.prefix = nil
+}
+
+// SetTokenHash sets the "token_hash" field.
+func (m *APITokenMutation) SetTokenHash(s string) {
+	m.token_hash = &s
+}
+
+// TokenHash returns the value of the "token_hash" field in the mutation.
+func (m *APITokenMutation) TokenHash() (r string, exists bool) {
+	v := m.token_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTokenHash returns the old "token_hash" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldTokenHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTokenHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTokenHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTokenHash: %w", err)
+	}
+	return oldValue.TokenHash, nil
+}
+
+// ResetTokenHash resets all changes to the "token_hash" field.
+func (m *APITokenMutation) ResetTokenHash() {
+	m.token_hash = nil
+}
+
+// SetScopes sets the "scopes" field.
+func (m *APITokenMutation) SetScopes(s []string) {
+	m.scopes = &s
+	m.appendscopes = nil
+}
+
+// Scopes returns the value of the "scopes" field in the mutation.
+func (m *APITokenMutation) Scopes() (r []string, exists bool) {
+	v := m.scopes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScopes returns the old "scopes" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldScopes(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScopes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScopes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScopes: %w", err)
+	}
+	return oldValue.Scopes, nil
+}
+
+// AppendScopes adds s to the "scopes" field.
+func (m *APITokenMutation) AppendScopes(s []string) {
+	m.appendscopes = append(m.appendscopes, s...)
+}
+
+// AppendedScopes returns the list of values that were appended to the "scopes" field in this mutation.
+func (m *APITokenMutation) AppendedScopes() ([]string, bool) {
+	if len(m.appendscopes) == 0 {
+		return nil, false
+	}
+	return m.appendscopes, true
+}
+
+// ResetScopes resets all changes to the "scopes" field.
+func (m *APITokenMutation) ResetScopes() {
+	m.scopes = nil
+	m.appendscopes = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *APITokenMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *APITokenMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *APITokenMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetLastUsedAt sets the "last_used_at" field.
+func (m *APITokenMutation) SetLastUsedAt(t time.Time) {
+	m.last_used_at = &t
+}
+
+// LastUsedAt returns the value of the "last_used_at" field in the mutation.
+func (m *APITokenMutation) LastUsedAt() (r time.Time, exists bool) {
+	v := m.last_used_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastUsedAt returns the old "last_used_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldLastUsedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastUsedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastUsedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastUsedAt: %w", err)
+	}
+	return oldValue.LastUsedAt, nil
+}
+
+// ClearLastUsedAt clears the value of the "last_used_at" field.
+func (m *APITokenMutation) ClearLastUsedAt() {
+	m.last_used_at = nil
+	m.clearedFields[apitoken.FieldLastUsedAt] = struct{}{}
+}
+
+// LastUsedAtCleared returns if the "last_used_at" field was cleared in this mutation.
+func (m *APITokenMutation) LastUsedAtCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldLastUsedAt]
+	return ok
+}
+
+// ResetLastUsedAt resets all changes to the "last_used_at" field.
+func (m *APITokenMutation) ResetLastUsedAt() {
+	m.last_used_at = nil
+	delete(m.clearedFields, apitoken.FieldLastUsedAt)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *APITokenMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *APITokenMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldExpiresAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ClearExpiresAt clears the value of the "expires_at" field.
+func (m *APITokenMutation) ClearExpiresAt() {
+	m.expires_at = nil
+	m.clearedFields[apitoken.FieldExpiresAt] = struct{}{}
+}
+
+// ExpiresAtCleared returns if the "expires_at" field was cleared in this mutation.
+func (m *APITokenMutation) ExpiresAtCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldExpiresAt]
+	return ok
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *APITokenMutation) ResetExpiresAt() {
+	m.expires_at = nil
+	delete(m.clearedFields, apitoken.FieldExpiresAt)
+}
+
+// SetRevokedAt sets the "revoked_at" field.
+func (m *APITokenMutation) SetRevokedAt(t time.Time) {
+	m.revoked_at = &t
+}
+
+// RevokedAt returns the value of the "revoked_at" field in the mutation.
+func (m *APITokenMutation) RevokedAt() (r time.Time, exists bool) {
+	v := m.revoked_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevokedAt returns the old "revoked_at" field's value of the APIToken entity.
+// If the APIToken object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *APITokenMutation) OldRevokedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevokedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevokedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevokedAt: %w", err)
+	}
+	return oldValue.RevokedAt, nil
+}
+
+// ClearRevokedAt clears the value of the "revoked_at" field.
+func (m *APITokenMutation) ClearRevokedAt() {
+	m.revoked_at = nil
+	m.clearedFields[apitoken.FieldRevokedAt] = struct{}{}
+}
+
+// RevokedAtCleared returns if the "revoked_at" field was cleared in this mutation.
+func (m *APITokenMutation) RevokedAtCleared() bool {
+	_, ok := m.clearedFields[apitoken.FieldRevokedAt]
+	return ok
+}
+
+// ResetRevokedAt resets all changes to the "revoked_at" field.
+func (m *APITokenMutation) ResetRevokedAt() {
+	m.revoked_at = nil
+	delete(m.clearedFields, apitoken.FieldRevokedAt)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *APITokenMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[apitoken.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *APITokenMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *APITokenMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *APITokenMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the APITokenMutation builder.
+func (m *APITokenMutation) Where(ps ...predicate.APIToken) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the APITokenMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *APITokenMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.APIToken, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *APITokenMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *APITokenMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (APIToken).
+func (m *APITokenMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *APITokenMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.user != nil {
+		fields = append(fields, apitoken.FieldUserID)
+	}
+	if m.name != nil {
+		fields = append(fields, apitoken.FieldName)
+	}
+	if m.prefix != nil {
+		fields = append(fields, apitoken.FieldPrefix)
+	}
+	if m.token_hash != nil {
+		fields = append(fields, apitoken.FieldTokenHash)
+	}
+	if m.scopes != nil {
+		fields = append(fields, apitoken.FieldScopes)
+	}
+	if m.created_at != nil {
+		fields = append(fields, apitoken.FieldCreatedAt)
+	}
+	if m.last_used_at != nil {
+		fields = append(fields, apitoken.FieldLastUsedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, apitoken.FieldExpiresAt)
+	}
+	if m.revoked_at != nil {
+		fields = append(fields, apitoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *APITokenMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case apitoken.FieldUserID:
+		return m.UserID()
+	case apitoken.FieldName:
+		return m.Name()
+	case apitoken.FieldPrefix:
+		return m.Prefix()
+	case apitoken.FieldTokenHash:
+		return m.TokenHash()
+	case apitoken.FieldScopes:
+		return m.Scopes()
+	case apitoken.FieldCreatedAt:
+		return m.CreatedAt()
+	case apitoken.FieldLastUsedAt:
+		return m.LastUsedAt()
+	case apitoken.FieldExpiresAt:
+		return m.ExpiresAt()
+	case apitoken.FieldRevokedAt:
+		return m.RevokedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *APITokenMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case apitoken.FieldUserID:
+		return m.OldUserID(ctx)
+	case apitoken.FieldName:
+		return m.OldName(ctx)
+	case apitoken.FieldPrefix:
+		return m.OldPrefix(ctx)
+	case apitoken.FieldTokenHash:
+		return m.OldTokenHash(ctx)
+	case apitoken.FieldScopes:
+		return m.OldScopes(ctx)
+	case apitoken.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case apitoken.FieldLastUsedAt:
+		return m.OldLastUsedAt(ctx)
+	case apitoken.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	case apitoken.FieldRevokedAt:
+		return m.OldRevokedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown APIToken field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APITokenMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case apitoken.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case apitoken.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case apitoken.FieldPrefix:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrefix(v)
+		return nil
+	case apitoken.FieldTokenHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTokenHash(v)
+		return nil
+	case apitoken.FieldScopes:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScopes(v)
+		return nil
+	case apitoken.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case apitoken.FieldLastUsedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastUsedAt(v)
+		return nil
+	case apitoken.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	case apitoken.FieldRevokedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevokedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *APITokenMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *APITokenMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *APITokenMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown APIToken numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *APITokenMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(apitoken.FieldLastUsedAt) {
+		fields = append(fields, apitoken.FieldLastUsedAt)
+	}
+	if m.FieldCleared(apitoken.FieldExpiresAt) {
+		fields = append(fields, apitoken.FieldExpiresAt)
+	}
+	if m.FieldCleared(apitoken.FieldRevokedAt) {
+		fields = append(fields, apitoken.FieldRevokedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *APITokenMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *APITokenMutation) ClearField(name string) error {
+	switch name {
+	case apitoken.FieldLastUsedAt:
+		m.ClearLastUsedAt()
+		return nil
+	case apitoken.FieldExpiresAt:
+		m.ClearExpiresAt()
+		return nil
+	case apitoken.FieldRevokedAt:
+		m.ClearRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *APITokenMutation) ResetField(name string) error {
+	switch name {
+	case apitoken.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case apitoken.FieldName:
+		m.ResetName()
+		return nil
+	case apitoken.FieldPrefix:
+		m.ResetPrefix()
+		return nil
+	case apitoken.FieldTokenHash:
+		m.ResetTokenHash()
+		return nil
+	case apitoken.FieldScopes:
+		m.ResetScopes()
+		return nil
+	case apitoken.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case apitoken.FieldLastUsedAt:
+		m.ResetLastUsedAt()
+		return nil
+	case apitoken.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	case apitoken.FieldRevokedAt:
+		m.ResetRevokedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *APITokenMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.user != nil {
+		edges = append(edges, apitoken.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *APITokenMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case apitoken.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *APITokenMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *APITokenMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *APITokenMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareduser {
+		edges = append(edges, apitoken.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *APITokenMutation) EdgeCleared(name string) bool {
+	switch name {
+	case apitoken.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *APITokenMutation) ClearEdge(name string) error {
+	switch name {
+	case apitoken.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *APITokenMutation) ResetEdge(name string) error {
+	switch name {
+	case apitoken.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown APIToken edge %s", name)
+}
 
 // AuditLogMutation represents an operation that mutates the AuditLog nodes in the graph.
 type AuditLogMutation struct {
@@ -2264,6 +3171,11242 @@ func (m *PhoneBindingMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PhoneBinding edge %s", name)
 }
 
+// ProjectMutation represents an operation that mutates the Project nodes in the graph.
+type ProjectMutation struct {
+	config
+	op                      Op
+	typ                     string
+	id                      *int
+	created_at              *time.Time
+	updated_at              *time.Time
+	key                     *string
+	name                    *string
+	description             *string
+	apdex_satisfied_ms      *int
+	addapdex_satisfied_ms   *int
+	apdex_tolerated_ms      *int
+	addapdex_tolerated_ms   *int
+	regression_pct          *float64
+	addregression_pct       *float64
+	regression_error_pts    *float64
+	addregression_error_pts *float64
+	regression_min_count    *int
+	addregression_min_count *int
+	sla_rules               *string
+	baseline_run_id         *int
+	addbaseline_run_id      *int
+	restricted              *bool
+	clearedFields           map[string]struct{}
+	runs                    map[int]struct{}
+	removedruns             map[int]struct{}
+	clearedruns             bool
+	members                 map[int]struct{}
+	removedmembers          map[int]struct{}
+	clearedmembers          bool
+	done                    bool
+	oldValue                func(context.Context) (*Project, error)
+	predicates              []predicate.Project
+}
+
+var _ ent.Mutation = (*ProjectMutation)(nil)
+
+// projectOption allows management of the mutation configuration using functional options.
+type projectOption func(*ProjectMutation)
+
+// newProjectMutation creates new mutation for the Project entity.
+func newProjectMutation(c config, op Op, opts ...projectOption) *ProjectMutation {
+	m := &ProjectMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProject,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProjectID sets the ID field of the mutation.
+func withProjectID(id int) projectOption {
+	return func(m *ProjectMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Project
+		)
+		m.oldValue = func(ctx context.Context) (*Project, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Project.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProject sets the old Project of the mutation.
+func withProject(node *Project) projectOption {
+	return func(m *ProjectMutation) {
+		m.oldValue = func(context.Context) (*Project, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProjectMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProjectMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProjectMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProjectMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Project.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ProjectMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ProjectMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ProjectMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ProjectMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ProjectMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ProjectMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetKey sets the "key" field.
+func (m *ProjectMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ProjectMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ProjectMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetName sets the "name" field.
+func (m *ProjectMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *ProjectMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *ProjectMutation) ResetName() {
+	m.name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ProjectMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ProjectMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ProjectMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetApdexSatisfiedMs sets the "apdex_satisfied_ms" field.
+func (m *ProjectMutation) SetApdexSatisfiedMs(i int) {
+	m.apdex_satisfied_ms = &i
+	m.addapdex_satisfied_ms = nil
+}
+
+// ApdexSatisfiedMs returns the value of the "apdex_satisfied_ms" field in the mutation.
+func (m *ProjectMutation) ApdexSatisfiedMs() (r int, exists bool) {
+	v := m.apdex_satisfied_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApdexSatisfiedMs returns the old "apdex_satisfied_ms" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldApdexSatisfiedMs(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApdexSatisfiedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApdexSatisfiedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApdexSatisfiedMs: %w", err)
+	}
+	return oldValue.ApdexSatisfiedMs, nil
+}
+
+// AddApdexSatisfiedMs adds i to the "apdex_satisfied_ms" field.
+func (m *ProjectMutation) AddApdexSatisfiedMs(i int) {
+	if m.addapdex_satisfied_ms != nil {
+		*m.addapdex_satisfied_ms += i
+	} else {
+		m.addapdex_satisfied_ms = &i
+	}
+}
+
+// AddedApdexSatisfiedMs returns the value that was added to the "apdex_satisfied_ms" field in this mutation.
+func (m *ProjectMutation) AddedApdexSatisfiedMs() (r int, exists bool) {
+	v := m.addapdex_satisfied_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetApdexSatisfiedMs resets all changes to the "apdex_satisfied_ms" field.
+func (m *ProjectMutation) ResetApdexSatisfiedMs() {
+	m.apdex_satisfied_ms = nil
+	m.addapdex_satisfied_ms = nil
+}
+
+// SetApdexToleratedMs sets the "apdex_tolerated_ms" field.
+func (m *ProjectMutation) SetApdexToleratedMs(i int) {
+	m.apdex_tolerated_ms = &i
+	m.addapdex_tolerated_ms = nil
+}
+
+// ApdexToleratedMs returns the value of the "apdex_tolerated_ms" field in the mutation.
+func (m *ProjectMutation) ApdexToleratedMs() (r int, exists bool) {
+	v := m.apdex_tolerated_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldApdexToleratedMs returns the old "apdex_tolerated_ms" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldApdexToleratedMs(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldApdexToleratedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldApdexToleratedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldApdexToleratedMs: %w", err)
+	}
+	return oldValue.ApdexToleratedMs, nil
+}
+
+// AddApdexToleratedMs adds i to the "apdex_tolerated_ms" field.
+func (m *ProjectMutation) AddApdexToleratedMs(i int) {
+	if m.addapdex_tolerated_ms != nil {
+		*m.addapdex_tolerated_ms += i
+	} else {
+		m.addapdex_tolerated_ms = &i
+	}
+}
+
+// AddedApdexToleratedMs returns the value that was added to the "apdex_tolerated_ms" field in this mutation.
+func (m *ProjectMutation) AddedApdexToleratedMs() (r int, exists bool) {
+	v := m.addapdex_tolerated_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetApdexToleratedMs resets all changes to the "apdex_tolerated_ms" field.
+func (m *ProjectMutation) ResetApdexToleratedMs() {
+	m.apdex_tolerated_ms = nil
+	m.addapdex_tolerated_ms = nil
+}
+
+// SetRegressionPct sets the "regression_pct" field.
+func (m *ProjectMutation) SetRegressionPct(f float64) {
+	m.regression_pct = &f
+	m.addregression_pct = nil
+}
+
+// RegressionPct returns the value of the "regression_pct" field in the mutation.
+func (m *ProjectMutation) RegressionPct() (r float64, exists bool) {
+	v := m.regression_pct
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegressionPct returns the old "regression_pct" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldRegressionPct(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegressionPct is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegressionPct requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegressionPct: %w", err)
+	}
+	return oldValue.RegressionPct, nil
+}
+
+// AddRegressionPct adds f to the "regression_pct" field.
+func (m *ProjectMutation) AddRegressionPct(f float64) {
+	if m.addregression_pct != nil {
+		*m.addregression_pct += f
+	} else {
+		m.addregression_pct = &f
+	}
+}
+
+// AddedRegressionPct returns the value that was added to the "regression_pct" field in this mutation.
+func (m *ProjectMutation) AddedRegressionPct() (r float64, exists bool) {
+	v := m.addregression_pct
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegressionPct resets all changes to the "regression_pct" field.
+func (m *ProjectMutation) ResetRegressionPct() {
+	m.regression_pct = nil
+	m.addregression_pct = nil
+}
+
+// SetRegressionErrorPts sets the "regression_error_pts" field.
+func (m *ProjectMutation) SetRegressionErrorPts(f float64) {
+	m.regression_error_pts = &f
+	m.addregression_error_pts = nil
+}
+
+// RegressionErrorPts returns the value of the "regression_error_pts" field in the mutation.
+func (m *ProjectMutation) RegressionErrorPts() (r float64, exists bool) {
+	v := m.regression_error_pts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegressionErrorPts returns the old "regression_error_pts" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldRegressionErrorPts(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegressionErrorPts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegressionErrorPts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegressionErrorPts: %w", err)
+	}
+	return oldValue.RegressionErrorPts, nil
+}
+
+// AddRegressionErrorPts adds f to the "regression_error_pts" field.
+func (m *ProjectMutation) AddRegressionErrorPts(f float64) {
+	if m.addregression_error_pts != nil {
+		*m.addregression_error_pts += f
+	} else {
+		m.addregression_error_pts = &f
+	}
+}
+
+// AddedRegressionErrorPts returns the value that was added to the "regression_error_pts" field in this mutation.
+func (m *ProjectMutation) AddedRegressionErrorPts() (r float64, exists bool) {
+	v := m.addregression_error_pts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegressionErrorPts resets all changes to the "regression_error_pts" field.
+func (m *ProjectMutation) ResetRegressionErrorPts() {
+	m.regression_error_pts = nil
+	m.addregression_error_pts = nil
+}
+
+// SetRegressionMinCount sets the "regression_min_count" field.
+func (m *ProjectMutation) SetRegressionMinCount(i int) {
+	m.regression_min_count = &i
+	m.addregression_min_count = nil
+}
+
+// RegressionMinCount returns the value of the "regression_min_count" field in the mutation.
+func (m *ProjectMutation) RegressionMinCount() (r int, exists bool) {
+	v := m.regression_min_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegressionMinCount returns the old "regression_min_count" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldRegressionMinCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegressionMinCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegressionMinCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegressionMinCount: %w", err)
+	}
+	return oldValue.RegressionMinCount, nil
+}
+
+// AddRegressionMinCount adds i to the "regression_min_count" field.
+func (m *ProjectMutation) AddRegressionMinCount(i int) {
+	if m.addregression_min_count != nil {
+		*m.addregression_min_count += i
+	} else {
+		m.addregression_min_count = &i
+	}
+}
+
+// AddedRegressionMinCount returns the value that was added to the "regression_min_count" field in this mutation.
+func (m *ProjectMutation) AddedRegressionMinCount() (r int, exists bool) {
+	v := m.addregression_min_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegressionMinCount resets all changes to the "regression_min_count" field.
+func (m *ProjectMutation) ResetRegressionMinCount() {
+	m.regression_min_count = nil
+	m.addregression_min_count = nil
+}
+
+// SetSLARules sets the "sla_rules" field.
+func (m *ProjectMutation) SetSLARules(s string) {
+	m.sla_rules = &s
+}
+
+// SLARules returns the value of the "sla_rules" field in the mutation.
+func (m *ProjectMutation) SLARules() (r string, exists bool) {
+	v := m.sla_rules
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSLARules returns the old "sla_rules" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldSLARules(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSLARules is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSLARules requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSLARules: %w", err)
+	}
+	return oldValue.SLARules, nil
+}
+
+// ResetSLARules resets all changes to the "sla_rules" field.
+func (m *ProjectMutation) ResetSLARules() {
+	m.sla_rules = nil
+}
+
+// SetBaselineRunID sets the "baseline_run_id" field.
+func (m *ProjectMutation) SetBaselineRunID(i int) {
+	m.baseline_run_id = &i
+	m.addbaseline_run_id = nil
+}
+
+// BaselineRunID returns the value of the "baseline_run_id" field in the mutation.
+func (m *ProjectMutation) BaselineRunID() (r int, exists bool) {
+	v := m.baseline_run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBaselineRunID returns the old "baseline_run_id" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldBaselineRunID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBaselineRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBaselineRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBaselineRunID: %w", err)
+	}
+	return oldValue.BaselineRunID, nil
+}
+
+// AddBaselineRunID adds i to the "baseline_run_id" field.
+func (m *ProjectMutation) AddBaselineRunID(i int) {
+	if m.addbaseline_run_id != nil {
+		*m.addbaseline_run_id += i
+	} else {
+		m.addbaseline_run_id = &i
+	}
+}
+
+// AddedBaselineRunID returns the value that was added to the "baseline_run_id" field in this mutation.
+func (m *ProjectMutation) AddedBaselineRunID() (r int, exists bool) {
+	v := m.addbaseline_run_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearBaselineRunID clears the value of the "baseline_run_id" field.
+func (m *ProjectMutation) ClearBaselineRunID() {
+	m.baseline_run_id = nil
+	m.addbaseline_run_id = nil
+	m.clearedFields[project.FieldBaselineRunID] = struct{}{}
+}
+
+// BaselineRunIDCleared returns if the "baseline_run_id" field was cleared in this mutation.
+func (m *ProjectMutation) BaselineRunIDCleared() bool {
+	_, ok := m.clearedFields[project.FieldBaselineRunID]
+	return ok
+}
+
+// ResetBaselineRunID resets all changes to the "baseline_run_id" field.
+func (m *ProjectMutation) ResetBaselineRunID() {
+	m.baseline_run_id = nil
+	m.addbaseline_run_id = nil
+	delete(m.clearedFields, project.FieldBaselineRunID)
+}
+
+// SetRestricted sets the "restricted" field.
+func (m *ProjectMutation) SetRestricted(b bool) {
+	m.restricted = &b
+}
+
+// Restricted returns the value of the "restricted" field in the mutation.
+func (m *ProjectMutation) Restricted() (r bool, exists bool) {
+	v := m.restricted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRestricted returns the old "restricted" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldRestricted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRestricted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRestricted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRestricted: %w", err)
+	}
+	return oldValue.Restricted, nil
+}
+
+// ResetRestricted resets all changes to the "restricted" field.
+func (m *ProjectMutation) ResetRestricted() {
+	m.restricted = nil
+}
+
+// AddRunIDs adds the "runs" edge to the Run entity by ids.
+func (m *ProjectMutation) AddRunIDs(ids ...int) {
+	if m.runs == nil {
+		m.runs = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.runs[ids[i]] = struct{}{}
+	}
+}
+
+// ClearRuns clears the "runs" edge to the Run entity.
+func (m *ProjectMutation) ClearRuns() {
+	m.clearedruns = true
+}
+
+// RunsCleared reports if the "runs" edge to the Run entity was cleared.
+func (m *ProjectMutation) RunsCleared() bool {
+	return m.clearedruns
+}
+
+// RemoveRunIDs removes the "runs" edge to the Run entity by IDs.
+func (m *ProjectMutation) RemoveRunIDs(ids ...int) {
+	if m.removedruns == nil {
+		m.removedruns = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.runs, ids[i])
+		m.removedruns[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedRuns returns the removed IDs of the "runs" edge to the Run entity.
+func (m *ProjectMutation) RemovedRunsIDs() (ids []int) {
+	for id := range m.removedruns {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// RunsIDs returns the "runs" edge IDs in the mutation.
+func (m *ProjectMutation) RunsIDs() (ids []int) {
+	for id := range m.runs {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetRuns resets all changes to the "runs" edge.
+func (m *ProjectMutation) ResetRuns() {
+	m.runs = nil
+	m.clearedruns = false
+	m.removedruns = nil
+}
+
+// AddMemberIDs adds the "members" edge to the User entity by ids.
+func (m *ProjectMutation) AddMemberIDs(ids ...int) {
+	if m.members == nil {
+		m.members = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.members[ids[i]] = struct{}{}
+	}
+}
+
+// ClearMembers clears the "members" edge to the User entity.
+func (m *ProjectMutation) ClearMembers() {
+	m.clearedmembers = true
+}
+
+// MembersCleared reports if the "members" edge to the User entity was cleared.
+func (m *ProjectMutation) MembersCleared() bool {
+	return m.clearedmembers
+}
+
+// RemoveMemberIDs removes the "members" edge to the User entity by IDs.
+func (m *ProjectMutation) RemoveMemberIDs(ids ...int) {
+	if m.removedmembers == nil {
+		m.removedmembers = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.members, ids[i])
+		m.removedmembers[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedMembers returns the removed IDs of the "members" edge to the User entity.
+func (m *ProjectMutation) RemovedMembersIDs() (ids []int) {
+	for id := range m.removedmembers {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// MembersIDs returns the "members" edge IDs in the mutation.
+func (m *ProjectMutation) MembersIDs() (ids []int) {
+	for id := range m.members {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetMembers resets all changes to the "members" edge.
+func (m *ProjectMutation) ResetMembers() {
+	m.members = nil
+	m.clearedmembers = false
+	m.removedmembers = nil
+}
+
+// Where appends a list predicates to the ProjectMutation builder.
+func (m *ProjectMutation) Where(ps ...predicate.Project) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProjectMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProjectMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Project, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProjectMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProjectMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Project).
+func (m *ProjectMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProjectMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.created_at != nil {
+		fields = append(fields, project.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, project.FieldUpdatedAt)
+	}
+	if m.key != nil {
+		fields = append(fields, project.FieldKey)
+	}
+	if m.name != nil {
+		fields = append(fields, project.FieldName)
+	}
+	if m.description != nil {
+		fields = append(fields, project.FieldDescription)
+	}
+	if m.apdex_satisfied_ms != nil {
+		fields = append(fields, project.FieldApdexSatisfiedMs)
+	}
+	if m.apdex_tolerated_ms != nil {
+		fields = append(fields, project.FieldApdexToleratedMs)
+	}
+	if m.regression_pct != nil {
+		fields = append(fields, project.FieldRegressionPct)
+	}
+	if m.regression_error_pts != nil {
+		fields = append(fields, project.FieldRegressionErrorPts)
+	}
+	if m.regression_min_count != nil {
+		fields = append(fields, project.FieldRegressionMinCount)
+	}
+	if m.sla_rules != nil {
+		fields = append(fields, project.FieldSLARules)
+	}
+	if m.baseline_run_id != nil {
+		fields = append(fields, project.FieldBaselineRunID)
+	}
+	if m.restricted != nil {
+		fields = append(fields, project.FieldRestricted)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case project.FieldCreatedAt:
+		return m.CreatedAt()
+	case project.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case project.FieldKey:
+		return m.Key()
+	case project.FieldName:
+		return m.Name()
+	case project.FieldDescription:
+		return m.Description()
+	case project.FieldApdexSatisfiedMs:
+		return m.ApdexSatisfiedMs()
+	case project.FieldApdexToleratedMs:
+		return m.ApdexToleratedMs()
+	case project.FieldRegressionPct:
+		return m.RegressionPct()
+	case project.FieldRegressionErrorPts:
+		return m.RegressionErrorPts()
+	case project.FieldRegressionMinCount:
+		return m.RegressionMinCount()
+	case project.FieldSLARules:
+		return m.SLARules()
+	case project.FieldBaselineRunID:
+		return m.BaselineRunID()
+	case project.FieldRestricted:
+		return m.Restricted()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case project.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case project.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case project.FieldKey:
+		return m.OldKey(ctx)
+	case project.FieldName:
+		return m.OldName(ctx)
+	case project.FieldDescription:
+		return m.OldDescription(ctx)
+	case project.FieldApdexSatisfiedMs:
+		return m.OldApdexSatisfiedMs(ctx)
+	case project.FieldApdexToleratedMs:
+		return m.OldApdexToleratedMs(ctx)
+	case project.FieldRegressionPct:
+		return m.OldRegressionPct(ctx)
+	case project.FieldRegressionErrorPts:
+		return m.OldRegressionErrorPts(ctx)
+	case project.FieldRegressionMinCount:
+		return m.OldRegressionMinCount(ctx)
+	case project.FieldSLARules:
+		return m.OldSLARules(ctx)
+	case project.FieldBaselineRunID:
+		return m.OldBaselineRunID(ctx)
+	case project.FieldRestricted:
+		return m.OldRestricted(ctx)
+	}
+	return nil, fmt.Errorf("unknown Project field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case project.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case project.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case project.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case project.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case project.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case project.FieldApdexSatisfiedMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApdexSatisfiedMs(v)
+		return nil
+	case project.FieldApdexToleratedMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetApdexToleratedMs(v)
+		return nil
+	case project.FieldRegressionPct:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegressionPct(v)
+		return nil
+	case project.FieldRegressionErrorPts:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegressionErrorPts(v)
+		return nil
+	case project.FieldRegressionMinCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegressionMinCount(v)
+		return nil
+	case project.FieldSLARules:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSLARules(v)
+		return nil
+	case project.FieldBaselineRunID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBaselineRunID(v)
+		return nil
+	case project.FieldRestricted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRestricted(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Project field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProjectMutation) AddedFields() []string {
+	var fields []string
+	if m.addapdex_satisfied_ms != nil {
+		fields = append(fields, project.FieldApdexSatisfiedMs)
+	}
+	if m.addapdex_tolerated_ms != nil {
+		fields = append(fields, project.FieldApdexToleratedMs)
+	}
+	if m.addregression_pct != nil {
+		fields = append(fields, project.FieldRegressionPct)
+	}
+	if m.addregression_error_pts != nil {
+		fields = append(fields, project.FieldRegressionErrorPts)
+	}
+	if m.addregression_min_count != nil {
+		fields = append(fields, project.FieldRegressionMinCount)
+	}
+	if m.addbaseline_run_id != nil {
+		fields = append(fields, project.FieldBaselineRunID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProjectMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case project.FieldApdexSatisfiedMs:
+		return m.AddedApdexSatisfiedMs()
+	case project.FieldApdexToleratedMs:
+		return m.AddedApdexToleratedMs()
+	case project.FieldRegressionPct:
+		return m.AddedRegressionPct()
+	case project.FieldRegressionErrorPts:
+		return m.AddedRegressionErrorPts()
+	case project.FieldRegressionMinCount:
+		return m.AddedRegressionMinCount()
+	case project.FieldBaselineRunID:
+		return m.AddedBaselineRunID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProjectMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case project.FieldApdexSatisfiedMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddApdexSatisfiedMs(v)
+		return nil
+	case project.FieldApdexToleratedMs:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddApdexToleratedMs(v)
+		return nil
+	case project.FieldRegressionPct:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegressionPct(v)
+		return nil
+	case project.FieldRegressionErrorPts:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegressionErrorPts(v)
+		return nil
+	case project.FieldRegressionMinCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegressionMinCount(v)
+		return nil
+	case project.FieldBaselineRunID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBaselineRunID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Project numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProjectMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(project.FieldBaselineRunID) {
+		fields = append(fields, project.FieldBaselineRunID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProjectMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProjectMutation) ClearField(name string) error {
+	switch name {
+	case project.FieldBaselineRunID:
+		m.ClearBaselineRunID()
+		return nil
+	}
+	return fmt.Errorf("unknown Project nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProjectMutation) ResetField(name string) error {
+	switch name {
+	case project.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case project.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case project.FieldKey:
+		m.ResetKey()
+		return nil
+	case project.FieldName:
+		m.ResetName()
+		return nil
+	case project.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case project.FieldApdexSatisfiedMs:
+		m.ResetApdexSatisfiedMs()
+		return nil
+	case project.FieldApdexToleratedMs:
+		m.ResetApdexToleratedMs()
+		return nil
+	case project.FieldRegressionPct:
+		m.ResetRegressionPct()
+		return nil
+	case project.FieldRegressionErrorPts:
+		m.ResetRegressionErrorPts()
+		return nil
+	case project.FieldRegressionMinCount:
+		m.ResetRegressionMinCount()
+		return nil
+	case project.FieldSLARules:
+		m.ResetSLARules()
+		return nil
+	case project.FieldBaselineRunID:
+		m.ResetBaselineRunID()
+		return nil
+	case project.FieldRestricted:
+		m.ResetRestricted()
+		return nil
+	}
+	return fmt.Errorf("unknown Project field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProjectMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.runs != nil {
+		edges = append(edges, project.EdgeRuns)
+	}
+	if m.members != nil {
+		edges = append(edges, project.EdgeMembers)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProjectMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case project.EdgeRuns:
+		ids := make([]ent.Value, 0, len(m.runs))
+		for id := range m.runs {
+			ids = append(ids, id)
+		}
+		return ids
+	case project.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.members))
+		for id := range m.members {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProjectMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedruns != nil {
+		edges = append(edges, project.EdgeRuns)
+	}
+	if m.removedmembers != nil {
+		edges = append(edges, project.EdgeMembers)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProjectMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case project.EdgeRuns:
+		ids := make([]ent.Value, 0, len(m.removedruns))
+		for id := range m.removedruns {
+			ids = append(ids, id)
+		}
+		return ids
+	case project.EdgeMembers:
+		ids := make([]ent.Value, 0, len(m.removedmembers))
+		for id := range m.removedmembers {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProjectMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedruns {
+		edges = append(edges, project.EdgeRuns)
+	}
+	if m.clearedmembers {
+		edges = append(edges, project.EdgeMembers)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProjectMutation) EdgeCleared(name string) bool {
+	switch name {
+	case project.EdgeRuns:
+		return m.clearedruns
+	case project.EdgeMembers:
+		return m.clearedmembers
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProjectMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Project unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProjectMutation) ResetEdge(name string) error {
+	switch name {
+	case project.EdgeRuns:
+		m.ResetRuns()
+		return nil
+	case project.EdgeMembers:
+		m.ResetMembers()
+		return nil
+	}
+	return fmt.Errorf("unknown Project edge %s", name)
+}
+
+// RunMutation represents an operation that mutates the Run nodes in the graph.
+type RunMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	source_format      *string
+	status             *run.Status
+	progress           *int
+	addprogress        *int
+	error              *string
+	original_filename  *string
+	content_sha256     *string
+	raw_path           *string
+	raw_size           *int64
+	addraw_size        *int64
+	stored_size        *int64
+	addstored_size     *int64
+	tag_build          *string
+	tag_commit         *string
+	tag_env            *string
+	started_ms         *int64
+	addstarted_ms      *int64
+	ended_ms           *int64
+	addended_ms        *int64
+	duration_ms        *int64
+	addduration_ms     *int64
+	sample_count       *int64
+	addsample_count    *int64
+	error_count        *int64
+	adderror_count     *int64
+	bucket_ms          *int64
+	addbucket_ms       *int64
+	label_bucket_ms    *int64
+	addlabel_bucket_ms *int64
+	pre_aggregated     *bool
+	meta               *map[string]string
+	totals             *map[string]int64
+	sla_verdict        *string
+	sla_detail         *string
+	claim_token        *string
+	lease_until        *time.Time
+	attempts           *int
+	addattempts        *int
+	processed_at       *time.Time
+	clearedFields      map[string]struct{}
+	project            *int
+	clearedproject     bool
+	uploader           *int
+	cleareduploader    bool
+	labels             map[int]struct{}
+	removedlabels      map[int]struct{}
+	clearedlabels      bool
+	errors             map[int]struct{}
+	removederrors      map[int]struct{}
+	clearederrors      bool
+	cases              map[int]struct{}
+	removedcases       map[int]struct{}
+	clearedcases       bool
+	findings           map[int]struct{}
+	removedfindings    map[int]struct{}
+	clearedfindings    bool
+	done               bool
+	oldValue           func(context.Context) (*Run, error)
+	predicates         []predicate.Run
+}
+
+var _ ent.Mutation = (*RunMutation)(nil)
+
+// runOption allows management of the mutation configuration using functional options.
+type runOption func(*RunMutation)
+
+// newRunMutation creates new mutation for the Run entity.
+func newRunMutation(c config, op Op, opts ...runOption) *RunMutation {
+	m := &RunMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRun,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRunID sets the ID field of the mutation.
+func withRunID(id int) runOption {
+	return func(m *RunMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Run
+		)
+		m.oldValue = func(ctx context.Context) (*Run, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Run.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRun sets the old Run of the mutation.
+func withRun(node *Run) runOption {
+	return func(m *RunMutation) {
+		m.oldValue = func(context.Context) (*Run, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RunMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RunMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RunMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RunMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Run.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *RunMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *RunMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *RunMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *RunMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *RunMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *RunMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *RunMutation) SetProjectID(i int) {
+	m.project = &i
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *RunMutation) ProjectID() (r int, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldProjectID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *RunMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetSourceFormat sets the "source_format" field.
+func (m *RunMutation) SetSourceFormat(s string) {
+	m.source_format = &s
+}
+
+// SourceFormat returns the value of the "source_format" field in the mutation.
+func (m *RunMutation) SourceFormat() (r string, exists bool) {
+	v := m.source_format
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceFormat returns the old "source_format" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldSourceFormat(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceFormat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceFormat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceFormat: %w", err)
+	}
+	return oldValue.SourceFormat, nil
+}
+
+// ResetSourceFormat resets all changes to the "source_format" field.
+func (m *RunMutation) ResetSourceFormat() {
+	m.source_format = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *RunMutation) SetStatus(r run.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RunMutation) Status() (r run.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldStatus(ctx context.Context) (v run.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RunMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetProgress sets the "progress" field.
+func (m *RunMutation) SetProgress(i int) {
+	m.progress = &i
+	m.addprogress = nil
+}
+
+// Progress returns the value of the "progress" field in the mutation.
+func (m *RunMutation) Progress() (r int, exists bool) {
+	v := m.progress
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProgress returns the old "progress" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldProgress(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProgress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProgress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProgress: %w", err)
+	}
+	return oldValue.Progress, nil
+}
+
+// AddProgress adds i to the "progress" field.
+func (m *RunMutation) AddProgress(i int) {
+	if m.addprogress != nil {
+		*m.addprogress += i
+	} else {
+		m.addprogress = &i
+	}
+}
+
+// AddedProgress returns the value that was added to the "progress" field in this mutation.
+func (m *RunMutation) AddedProgress() (r int, exists bool) {
+	v := m.addprogress
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProgress resets all changes to the "progress" field.
+func (m *RunMutation) ResetProgress() {
+	m.progress = nil
+	m.addprogress = nil
+}
+
+// SetError sets the "error" field.
+func (m *RunMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *RunMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *RunMutation) ResetError() {
+	m.error = nil
+}
+
+// SetOriginalFilename sets the "original_filename" field.
+func (m *RunMutation) SetOriginalFilename(s string) {
+	m.original_filename = &s
+}
+
+// OriginalFilename returns the value of the "original_filename" field in the mutation.
+func (m *RunMutation) OriginalFilename() (r string, exists bool) {
+	v := m.original_filename
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOriginalFilename returns the old "original_filename" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldOriginalFilename(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOriginalFilename is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOriginalFilename requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOriginalFilename: %w", err)
+	}
+	return oldValue.OriginalFilename, nil
+}
+
+// ResetOriginalFilename resets all changes to the "original_filename" field.
+func (m *RunMutation) ResetOriginalFilename() {
+	m.original_filename = nil
+}
+
+// SetContentSha256 sets the "content_sha256" field.
+func (m *RunMutation) SetContentSha256(s string) {
+	m.content_sha256 = &s
+}
+
+// ContentSha256 returns the value of the "content_sha256" field in the mutation.
+func (m *RunMutation) ContentSha256() (r string, exists bool) {
+	v := m.content_sha256
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentSha256 returns the old "content_sha256" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldContentSha256(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentSha256 is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentSha256 requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentSha256: %w", err)
+	}
+	return oldValue.ContentSha256, nil
+}
+
+// ResetContentSha256 resets all changes to the "content_sha256" field.
+func (m *RunMutation) ResetContentSha256() {
+	m.content_sha256 = nil
+}
+
+// SetRawPath sets the "raw_path" field.
+func (m *RunMutation) SetRawPath(s string) {
+	m.raw_path = &s
+}
+
+// RawPath returns the value of the "raw_path" field in the mutation.
+func (m *RunMutation) RawPath() (r string, exists bool) {
+	v := m.raw_path
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRawPath returns the old "raw_path" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldRawPath(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRawPath is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRawPath requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRawPath: %w", err)
+	}
+	return oldValue.RawPath, nil
+}
+
+// ResetRawPath resets all changes to the "raw_path" field.
+func (m *RunMutation) ResetRawPath() {
+	m.raw_path = nil
+}
+
+// SetRawSize sets the "raw_size" field.
+func (m *RunMutation) SetRawSize(i int64) {
+	m.raw_size = &i
+	m.addraw_size = nil
+}
+
+// RawSize returns the value of the "raw_size" field in the mutation.
+func (m *RunMutation) RawSize() (r int64, exists bool) {
+	v := m.raw_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRawSize returns the old "raw_size" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldRawSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRawSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRawSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRawSize: %w", err)
+	}
+	return oldValue.RawSize, nil
+}
+
+// AddRawSize adds i to the "raw_size" field.
+func (m *RunMutation) AddRawSize(i int64) {
+	if m.addraw_size != nil {
+		*m.addraw_size += i
+	} else {
+		m.addraw_size = &i
+	}
+}
+
+// AddedRawSize returns the value that was added to the "raw_size" field in this mutation.
+func (m *RunMutation) AddedRawSize() (r int64, exists bool) {
+	v := m.addraw_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRawSize resets all changes to the "raw_size" field.
+func (m *RunMutation) ResetRawSize() {
+	m.raw_size = nil
+	m.addraw_size = nil
+}
+
+// SetStoredSize sets the "stored_size" field.
+func (m *RunMutation) SetStoredSize(i int64) {
+	m.stored_size = &i
+	m.addstored_size = nil
+}
+
+// StoredSize returns the value of the "stored_size" field in the mutation.
+func (m *RunMutation) StoredSize() (r int64, exists bool) {
+	v := m.stored_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStoredSize returns the old "stored_size" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldStoredSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStoredSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStoredSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStoredSize: %w", err)
+	}
+	return oldValue.StoredSize, nil
+}
+
+// AddStoredSize adds i to the "stored_size" field.
+func (m *RunMutation) AddStoredSize(i int64) {
+	if m.addstored_size != nil {
+		*m.addstored_size += i
+	} else {
+		m.addstored_size = &i
+	}
+}
+
+// AddedStoredSize returns the value that was added to the "stored_size" field in this mutation.
+func (m *RunMutation) AddedStoredSize() (r int64, exists bool) {
+	v := m.addstored_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStoredSize resets all changes to the "stored_size" field.
+func (m *RunMutation) ResetStoredSize() {
+	m.stored_size = nil
+	m.addstored_size = nil
+}
+
+// SetTagBuild sets the "tag_build" field.
+func (m *RunMutation) SetTagBuild(s string) {
+	m.tag_build = &s
+}
+
+// TagBuild returns the value of the "tag_build" field in the mutation.
+func (m *RunMutation) TagBuild() (r string, exists bool) {
+	v := m.tag_build
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTagBuild returns the old "tag_build" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldTagBuild(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTagBuild is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTagBuild requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTagBuild: %w", err)
+	}
+	return oldValue.TagBuild, nil
+}
+
+// ResetTagBuild resets all changes to the "tag_build" field.
+func (m *RunMutation) ResetTagBuild() {
+	m.tag_build = nil
+}
+
+// SetTagCommit sets the "tag_commit" field.
+func (m *RunMutation) SetTagCommit(s string) {
+	m.tag_commit = &s
+}
+
+// TagCommit returns the value of the "tag_commit" field in the mutation.
+func (m *RunMutation) TagCommit() (r string, exists bool) {
+	v := m.tag_commit
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTagCommit returns the old "tag_commit" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldTagCommit(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTagCommit is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTagCommit requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTagCommit: %w", err)
+	}
+	return oldValue.TagCommit, nil
+}
+
+// ResetTagCommit resets all changes to the "tag_commit" field.
+func (m *RunMutation) ResetTagCommit() {
+	m.tag_commit = nil
+}
+
+// SetTagEnv sets the "tag_env" field.
+func (m *RunMutation) SetTagEnv(s string) {
+	m.tag_env = &s
+}
+
+// TagEnv returns the value of the "tag_env" field in the mutation.
+func (m *RunMutation) TagEnv() (r string, exists bool) {
+	v := m.tag_env
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTagEnv returns the old "tag_env" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldTagEnv(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTagEnv is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTagEnv requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTagEnv: %w", err)
+	}
+	return oldValue.TagEnv, nil
+}
+
+// ResetTagEnv resets all changes to the "tag_env" field.
+func (m *RunMutation) ResetTagEnv() {
+	m.tag_env = nil
+}
+
+// SetStartedMs sets the "started_ms" field.
+func (m *RunMutation) SetStartedMs(i int64) {
+	m.started_ms = &i
+	m.addstarted_ms = nil
+}
+
+// StartedMs returns the value of the "started_ms" field in the mutation.
+func (m *RunMutation) StartedMs() (r int64, exists bool) {
+	v := m.started_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedMs returns the old "started_ms" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldStartedMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedMs: %w", err)
+	}
+	return oldValue.StartedMs, nil
+}
+
+// AddStartedMs adds i to the "started_ms" field.
+func (m *RunMutation) AddStartedMs(i int64) {
+	if m.addstarted_ms != nil {
+		*m.addstarted_ms += i
+	} else {
+		m.addstarted_ms = &i
+	}
+}
+
+// AddedStartedMs returns the value that was added to the "started_ms" field in this mutation.
+func (m *RunMutation) AddedStartedMs() (r int64, exists bool) {
+	v := m.addstarted_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStartedMs resets all changes to the "started_ms" field.
+func (m *RunMutation) ResetStartedMs() {
+	m.started_ms = nil
+	m.addstarted_ms = nil
+}
+
+// SetEndedMs sets the "ended_ms" field.
+func (m *RunMutation) SetEndedMs(i int64) {
+	m.ended_ms = &i
+	m.addended_ms = nil
+}
+
+// EndedMs returns the value of the "ended_ms" field in the mutation.
+func (m *RunMutation) EndedMs() (r int64, exists bool) {
+	v := m.ended_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedMs returns the old "ended_ms" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldEndedMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedMs: %w", err)
+	}
+	return oldValue.EndedMs, nil
+}
+
+// AddEndedMs adds i to the "ended_ms" field.
+func (m *RunMutation) AddEndedMs(i int64) {
+	if m.addended_ms != nil {
+		*m.addended_ms += i
+	} else {
+		m.addended_ms = &i
+	}
+}
+
+// AddedEndedMs returns the value that was added to the "ended_ms" field in this mutation.
+func (m *RunMutation) AddedEndedMs() (r int64, exists bool) {
+	v := m.addended_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEndedMs resets all changes to the "ended_ms" field.
+func (m *RunMutation) ResetEndedMs() {
+	m.ended_ms = nil
+	m.addended_ms = nil
+}
+
+// SetDurationMs sets the "duration_ms" field.
+func (m *RunMutation) SetDurationMs(i int64) {
+	m.duration_ms = &i
+	m.addduration_ms = nil
+}
+
+// DurationMs returns the value of the "duration_ms" field in the mutation.
+func (m *RunMutation) DurationMs() (r int64, exists bool) {
+	v := m.duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationMs returns the old "duration_ms" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldDurationMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationMs: %w", err)
+	}
+	return oldValue.DurationMs, nil
+}
+
+// AddDurationMs adds i to the "duration_ms" field.
+func (m *RunMutation) AddDurationMs(i int64) {
+	if m.addduration_ms != nil {
+		*m.addduration_ms += i
+	} else {
+		m.addduration_ms = &i
+	}
+}
+
+// AddedDurationMs returns the value that was added to the "duration_ms" field in this mutation.
+func (m *RunMutation) AddedDurationMs() (r int64, exists bool) {
+	v := m.addduration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationMs resets all changes to the "duration_ms" field.
+func (m *RunMutation) ResetDurationMs() {
+	m.duration_ms = nil
+	m.addduration_ms = nil
+}
+
+// SetSampleCount sets the "sample_count" field.
+func (m *RunMutation) SetSampleCount(i int64) {
+	m.sample_count = &i
+	m.addsample_count = nil
+}
+
+// SampleCount returns the value of the "sample_count" field in the mutation.
+func (m *RunMutation) SampleCount() (r int64, exists bool) {
+	v := m.sample_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSampleCount returns the old "sample_count" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldSampleCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSampleCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSampleCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSampleCount: %w", err)
+	}
+	return oldValue.SampleCount, nil
+}
+
+// AddSampleCount adds i to the "sample_count" field.
+func (m *RunMutation) AddSampleCount(i int64) {
+	if m.addsample_count != nil {
+		*m.addsample_count += i
+	} else {
+		m.addsample_count = &i
+	}
+}
+
+// AddedSampleCount returns the value that was added to the "sample_count" field in this mutation.
+func (m *RunMutation) AddedSampleCount() (r int64, exists bool) {
+	v := m.addsample_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSampleCount resets all changes to the "sample_count" field.
+func (m *RunMutation) ResetSampleCount() {
+	m.sample_count = nil
+	m.addsample_count = nil
+}
+
+// SetErrorCount sets the "error_count" field.
+func (m *RunMutation) SetErrorCount(i int64) {
+	m.error_count = &i
+	m.adderror_count = nil
+}
+
+// ErrorCount returns the value of the "error_count" field in the mutation.
+func (m *RunMutation) ErrorCount() (r int64, exists bool) {
+	v := m.error_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorCount returns the old "error_count" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldErrorCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorCount: %w", err)
+	}
+	return oldValue.ErrorCount, nil
+}
+
+// AddErrorCount adds i to the "error_count" field.
+func (m *RunMutation) AddErrorCount(i int64) {
+	if m.adderror_count != nil {
+		*m.adderror_count += i
+	} else {
+		m.adderror_count = &i
+	}
+}
+
+// AddedErrorCount returns the value that was added to the "error_count" field in this mutation.
+func (m *RunMutation) AddedErrorCount() (r int64, exists bool) {
+	v := m.adderror_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetErrorCount resets all changes to the "error_count" field.
+func (m *RunMutation) ResetErrorCount() {
+	m.error_count = nil
+	m.adderror_count = nil
+}
+
+// SetBucketMs sets the "bucket_ms" field.
+func (m *RunMutation) SetBucketMs(i int64) {
+	m.bucket_ms = &i
+	m.addbucket_ms = nil
+}
+
+// BucketMs returns the value of the "bucket_ms" field in the mutation.
+func (m *RunMutation) BucketMs() (r int64, exists bool) {
+	v := m.bucket_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBucketMs returns the old "bucket_ms" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldBucketMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBucketMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBucketMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBucketMs: %w", err)
+	}
+	return oldValue.BucketMs, nil
+}
+
+// AddBucketMs adds i to the "bucket_ms" field.
+func (m *RunMutation) AddBucketMs(i int64) {
+	if m.addbucket_ms != nil {
+		*m.addbucket_ms += i
+	} else {
+		m.addbucket_ms = &i
+	}
+}
+
+// AddedBucketMs returns the value that was added to the "bucket_ms" field in this mutation.
+func (m *RunMutation) AddedBucketMs() (r int64, exists bool) {
+	v := m.addbucket_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBucketMs resets all changes to the "bucket_ms" field.
+func (m *RunMutation) ResetBucketMs() {
+	m.bucket_ms = nil
+	m.addbucket_ms = nil
+}
+
+// SetLabelBucketMs sets the "label_bucket_ms" field.
+func (m *RunMutation) SetLabelBucketMs(i int64) {
+	m.label_bucket_ms = &i
+	m.addlabel_bucket_ms = nil
+}
+
+// LabelBucketMs returns the value of the "label_bucket_ms" field in the mutation.
+func (m *RunMutation) LabelBucketMs() (r int64, exists bool) {
+	v := m.label_bucket_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabelBucketMs returns the old "label_bucket_ms" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldLabelBucketMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabelBucketMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabelBucketMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabelBucketMs: %w", err)
+	}
+	return oldValue.LabelBucketMs, nil
+}
+
+// AddLabelBucketMs adds i to the "label_bucket_ms" field.
+func (m *RunMutation) AddLabelBucketMs(i int64) {
+	if m.addlabel_bucket_ms != nil {
+		*m.addlabel_bucket_ms += i
+	} else {
+		m.addlabel_bucket_ms = &i
+	}
+}
+
+// AddedLabelBucketMs returns the value that was added to the "label_bucket_ms" field in this mutation.
+func (m *RunMutation) AddedLabelBucketMs() (r int64, exists bool) {
+	v := m.addlabel_bucket_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLabelBucketMs resets all changes to the "label_bucket_ms" field.
+func (m *RunMutation) ResetLabelBucketMs() {
+	m.label_bucket_ms = nil
+	m.addlabel_bucket_ms = nil
+}
+
+// SetPreAggregated sets the "pre_aggregated" field.
+func (m *RunMutation) SetPreAggregated(b bool) {
+	m.pre_aggregated = &b
+}
+
+// PreAggregated returns the value of the "pre_aggregated" field in the mutation.
+func (m *RunMutation) PreAggregated() (r bool, exists bool) {
+	v := m.pre_aggregated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPreAggregated returns the old "pre_aggregated" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldPreAggregated(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPreAggregated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPreAggregated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPreAggregated: %w", err)
+	}
+	return oldValue.PreAggregated, nil
+}
+
+// ResetPreAggregated resets all changes to the "pre_aggregated" field.
+func (m *RunMutation) ResetPreAggregated() {
+	m.pre_aggregated = nil
+}
+
+// SetMeta sets the "meta" field.
+func (m *RunMutation) SetMeta(value map[string]string) {
+	m.meta = &value
+}
+
+// Meta returns the value of the "meta" field in the mutation.
+func (m *RunMutation) Meta() (r map[string]string, exists bool) {
+	v := m.meta
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeta returns the old "meta" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldMeta(ctx context.Context) (v map[string]string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeta is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeta requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeta: %w", err)
+	}
+	return oldValue.Meta, nil
+}
+
+// ClearMeta clears the value of the "meta" field.
+func (m *RunMutation) ClearMeta() {
+	m.meta = nil
+	m.clearedFields[run.FieldMeta] = struct{}{}
+}
+
+// MetaCleared returns if the "meta" field was cleared in this mutation.
+func (m *RunMutation) MetaCleared() bool {
+	_, ok := m.clearedFields[run.FieldMeta]
+	return ok
+}
+
+// ResetMeta resets all changes to the "meta" field.
+func (m *RunMutation) ResetMeta() {
+	m.meta = nil
+	delete(m.clearedFields, run.FieldMeta)
+}
+
+// SetTotals sets the "totals" field.
+func (m *RunMutation) SetTotals(value map[string]int64) {
+	m.totals = &value
+}
+
+// Totals returns the value of the "totals" field in the mutation.
+func (m *RunMutation) Totals() (r map[string]int64, exists bool) {
+	v := m.totals
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotals returns the old "totals" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldTotals(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotals is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotals requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotals: %w", err)
+	}
+	return oldValue.Totals, nil
+}
+
+// ClearTotals clears the value of the "totals" field.
+func (m *RunMutation) ClearTotals() {
+	m.totals = nil
+	m.clearedFields[run.FieldTotals] = struct{}{}
+}
+
+// TotalsCleared returns if the "totals" field was cleared in this mutation.
+func (m *RunMutation) TotalsCleared() bool {
+	_, ok := m.clearedFields[run.FieldTotals]
+	return ok
+}
+
+// ResetTotals resets all changes to the "totals" field.
+func (m *RunMutation) ResetTotals() {
+	m.totals = nil
+	delete(m.clearedFields, run.FieldTotals)
+}
+
+// SetSLAVerdict sets the "sla_verdict" field.
+func (m *RunMutation) SetSLAVerdict(s string) {
+	m.sla_verdict = &s
+}
+
+// SLAVerdict returns the value of the "sla_verdict" field in the mutation.
+func (m *RunMutation) SLAVerdict() (r string, exists bool) {
+	v := m.sla_verdict
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSLAVerdict returns the old "sla_verdict" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldSLAVerdict(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSLAVerdict is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSLAVerdict requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSLAVerdict: %w", err)
+	}
+	return oldValue.SLAVerdict, nil
+}
+
+// ResetSLAVerdict resets all changes to the "sla_verdict" field.
+func (m *RunMutation) ResetSLAVerdict() {
+	m.sla_verdict = nil
+}
+
+// SetSLADetail sets the "sla_detail" field.
+func (m *RunMutation) SetSLADetail(s string) {
+	m.sla_detail = &s
+}
+
+// SLADetail returns the value of the "sla_detail" field in the mutation.
+func (m *RunMutation) SLADetail() (r string, exists bool) {
+	v := m.sla_detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSLADetail returns the old "sla_detail" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldSLADetail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSLADetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSLADetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSLADetail: %w", err)
+	}
+	return oldValue.SLADetail, nil
+}
+
+// ResetSLADetail resets all changes to the "sla_detail" field.
+func (m *RunMutation) ResetSLADetail() {
+	m.sla_detail = nil
+}
+
+// SetClaimToken sets the "claim_token" field.
+func (m *RunMutation) SetClaimToken(s string) {
+	m.claim_token = &s
+}
+
+// ClaimToken returns the value of the "claim_token" field in the mutation.
+func (m *RunMutation) ClaimToken() (r string, exists bool) {
+	v := m.claim_token
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimToken returns the old "claim_token" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldClaimToken(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimToken is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimToken requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimToken: %w", err)
+	}
+	return oldValue.ClaimToken, nil
+}
+
+// ResetClaimToken resets all changes to the "claim_token" field.
+func (m *RunMutation) ResetClaimToken() {
+	m.claim_token = nil
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (m *RunMutation) SetLeaseUntil(t time.Time) {
+	m.lease_until = &t
+}
+
+// LeaseUntil returns the value of the "lease_until" field in the mutation.
+func (m *RunMutation) LeaseUntil() (r time.Time, exists bool) {
+	v := m.lease_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseUntil returns the old "lease_until" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldLeaseUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseUntil: %w", err)
+	}
+	return oldValue.LeaseUntil, nil
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (m *RunMutation) ClearLeaseUntil() {
+	m.lease_until = nil
+	m.clearedFields[run.FieldLeaseUntil] = struct{}{}
+}
+
+// LeaseUntilCleared returns if the "lease_until" field was cleared in this mutation.
+func (m *RunMutation) LeaseUntilCleared() bool {
+	_, ok := m.clearedFields[run.FieldLeaseUntil]
+	return ok
+}
+
+// ResetLeaseUntil resets all changes to the "lease_until" field.
+func (m *RunMutation) ResetLeaseUntil() {
+	m.lease_until = nil
+	delete(m.clearedFields, run.FieldLeaseUntil)
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *RunMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *RunMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *RunMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *RunMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *RunMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetProcessedAt sets the "processed_at" field.
+func (m *RunMutation) SetProcessedAt(t time.Time) {
+	m.processed_at = &t
+}
+
+// ProcessedAt returns the value of the "processed_at" field in the mutation.
+func (m *RunMutation) ProcessedAt() (r time.Time, exists bool) {
+	v := m.processed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessedAt returns the old "processed_at" field's value of the Run entity.
+// If the Run object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunMutation) OldProcessedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessedAt: %w", err)
+	}
+	return oldValue.ProcessedAt, nil
+}
+
+// ClearProcessedAt clears the value of the "processed_at" field.
+func (m *RunMutation) ClearProcessedAt() {
+	m.processed_at = nil
+	m.clearedFields[run.FieldProcessedAt] = struct{}{}
+}
+
+// ProcessedAtCleared returns if the "processed_at" field was cleared in this mutation.
+func (m *RunMutation) ProcessedAtCleared() bool {
+	_, ok := m.clearedFields[run.FieldProcessedAt]
+	return ok
+}
+
+// ResetProcessedAt resets all changes to the "processed_at" field.
+func (m *RunMutation) ResetProcessedAt() {
+	m.processed_at = nil
+	delete(m.clearedFields, run.FieldProcessedAt)
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (m *RunMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[run.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the Project entity was cleared.
+func (m *RunMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *RunMutation) ProjectIDs() (ids []int) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *RunMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// SetUploaderID sets the "uploader" edge to the User entity by id.
+func (m *RunMutation) SetUploaderID(id int) {
+	m.uploader = &id
+}
+
+// ClearUploader clears the "uploader" edge to the User entity.
+func (m *RunMutation) ClearUploader() {
+	m.cleareduploader = true
+}
+
+// UploaderCleared reports if the "uploader" edge to the User entity was cleared.
+func (m *RunMutation) UploaderCleared() bool {
+	return m.cleareduploader
+}
+
+// UploaderID returns the "uploader" edge ID in the mutation.
+func (m *RunMutation) UploaderID() (id int, exists bool) {
+	if m.uploader != nil {
+		return *m.uploader, true
+	}
+	return
+}
+
+// UploaderIDs returns the "uploader" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UploaderID instead. It exists only for internal usage by the builders.
+func (m *RunMutation) UploaderIDs() (ids []int) {
+	if id := m.uploader; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUploader resets all changes to the "uploader" edge.
+func (m *RunMutation) ResetUploader() {
+	m.uploader = nil
+	m.cleareduploader = false
+}
+
+// AddLabelIDs adds the "labels" edge to the RunLabel entity by ids.
+func (m *RunMutation) AddLabelIDs(ids ...int) {
+	if m.labels == nil {
+		m.labels = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.labels[ids[i]] = struct{}{}
+	}
+}
+
+// ClearLabels clears the "labels" edge to the RunLabel entity.
+func (m *RunMutation) ClearLabels() {
+	m.clearedlabels = true
+}
+
+// LabelsCleared reports if the "labels" edge to the RunLabel entity was cleared.
+func (m *RunMutation) LabelsCleared() bool {
+	return m.clearedlabels
+}
+
+// RemoveLabelIDs removes the "labels" edge to the RunLabel entity by IDs.
+func (m *RunMutation) RemoveLabelIDs(ids ...int) {
+	if m.removedlabels == nil {
+		m.removedlabels = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.labels, ids[i])
+		m.removedlabels[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedLabels returns the removed IDs of the "labels" edge to the RunLabel entity.
+func (m *RunMutation) RemovedLabelsIDs() (ids []int) {
+	for id := range m.removedlabels {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// LabelsIDs returns the "labels" edge IDs in the mutation.
+func (m *RunMutation) LabelsIDs() (ids []int) {
+	for id := range m.labels {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetLabels resets all changes to the "labels" edge.
+func (m *RunMutation) ResetLabels() {
+	m.labels = nil
+	m.clearedlabels = false
+	m.removedlabels = nil
+}
+
+// AddErrorIDs adds the "errors" edge to the RunError entity by ids.
+func (m *RunMutation) AddErrorIDs(ids ...int) {
+	if m.errors == nil {
+		m.errors = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.errors[ids[i]] = struct{}{}
+	}
+}
+
+// ClearErrors clears the "errors" edge to the RunError entity.
+func (m *RunMutation) ClearErrors() {
+	m.clearederrors = true
+}
+
+// ErrorsCleared reports if the "errors" edge to the RunError entity was cleared.
+func (m *RunMutation) ErrorsCleared() bool {
+	return m.clearederrors
+}
+
+// RemoveErrorIDs removes the "errors" edge to the RunError entity by IDs.
+func (m *RunMutation) RemoveErrorIDs(ids ...int) {
+	if m.removederrors == nil {
+		m.removederrors = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.errors, ids[i])
+		m.removederrors[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedErrors returns the removed IDs of the "errors" edge to the RunError entity.
+func (m *RunMutation) RemovedErrorsIDs() (ids []int) {
+	for id := range m.removederrors {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ErrorsIDs returns the "errors" edge IDs in the mutation.
+func (m *RunMutation) ErrorsIDs() (ids []int) {
+	for id := range m.errors {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetErrors resets all changes to the "errors" edge.
+func (m *RunMutation) ResetErrors() {
+	m.errors = nil
+	m.clearederrors = false
+	m.removederrors = nil
+}
+
+// AddCaseIDs adds the "cases" edge to the RunCase entity by ids.
+func (m *RunMutation) AddCaseIDs(ids ...int) {
+	if m.cases == nil {
+		m.cases = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.cases[ids[i]] = struct{}{}
+	}
+}
+
+// ClearCases clears the "cases" edge to the RunCase entity.
+func (m *RunMutation) ClearCases() {
+	m.clearedcases = true
+}
+
+// CasesCleared reports if the "cases" edge to the RunCase entity was cleared.
+func (m *RunMutation) CasesCleared() bool {
+	return m.clearedcases
+}
+
+// RemoveCaseIDs removes the "cases" edge to the RunCase entity by IDs.
+func (m *RunMutation) RemoveCaseIDs(ids ...int) {
+	if m.removedcases == nil {
+		m.removedcases = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.cases, ids[i])
+		m.removedcases[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedCases returns the removed IDs of the "cases" edge to the RunCase entity.
+func (m *RunMutation) RemovedCasesIDs() (ids []int) {
+	for id := range m.removedcases {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// CasesIDs returns the "cases" edge IDs in the mutation.
+func (m *RunMutation) CasesIDs() (ids []int) {
+	for id := range m.cases {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetCases resets all changes to the "cases" edge.
+func (m *RunMutation) ResetCases() {
+	m.cases = nil
+	m.clearedcases = false
+	m.removedcases = nil
+}
+
+// AddFindingIDs adds the "findings" edge to the RunFinding entity by ids.
+func (m *RunMutation) AddFindingIDs(ids ...int) {
+	if m.findings == nil {
+		m.findings = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.findings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearFindings clears the "findings" edge to the RunFinding entity.
+func (m *RunMutation) ClearFindings() {
+	m.clearedfindings = true
+}
+
+// FindingsCleared reports if the "findings" edge to the RunFinding entity was cleared.
+func (m *RunMutation) FindingsCleared() bool {
+	return m.clearedfindings
+}
+
+// RemoveFindingIDs removes the "findings" edge to the RunFinding entity by IDs.
+func (m *RunMutation) RemoveFindingIDs(ids ...int) {
+	if m.removedfindings == nil {
+		m.removedfindings = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.findings, ids[i])
+		m.removedfindings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedFindings returns the removed IDs of the "findings" edge to the RunFinding entity.
+func (m *RunMutation) RemovedFindingsIDs() (ids []int) {
+	for id := range m.removedfindings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// FindingsIDs returns the "findings" edge IDs in the mutation.
+func (m *RunMutation) FindingsIDs() (ids []int) {
+	for id := range m.findings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetFindings resets all changes to the "findings" edge.
+func (m *RunMutation) ResetFindings() {
+	m.findings = nil
+	m.clearedfindings = false
+	m.removedfindings = nil
+}
+
+// Where appends a list predicates to the RunMutation builder.
+func (m *RunMutation) Where(ps ...predicate.Run) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RunMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RunMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Run, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RunMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RunMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Run).
+func (m *RunMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RunMutation) Fields() []string {
+	fields := make([]string, 0, 31)
+	if m.created_at != nil {
+		fields = append(fields, run.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, run.FieldUpdatedAt)
+	}
+	if m.project != nil {
+		fields = append(fields, run.FieldProjectID)
+	}
+	if m.source_format != nil {
+		fields = append(fields, run.FieldSourceFormat)
+	}
+	if m.status != nil {
+		fields = append(fields, run.FieldStatus)
+	}
+	if m.progress != nil {
+		fields = append(fields, run.FieldProgress)
+	}
+	if m.error != nil {
+		fields = append(fields, run.FieldError)
+	}
+	if m.original_filename != nil {
+		fields = append(fields, run.FieldOriginalFilename)
+	}
+	if m.content_sha256 != nil {
+		fields = append(fields, run.FieldContentSha256)
+	}
+	if m.raw_path != nil {
+		fields = append(fields, run.FieldRawPath)
+	}
+	if m.raw_size != nil {
+		fields = append(fields, run.FieldRawSize)
+	}
+	if m.stored_size != nil {
+		fields = append(fields, run.FieldStoredSize)
+	}
+	if m.tag_build != nil {
+		fields = append(fields, run.FieldTagBuild)
+	}
+	if m.tag_commit != nil {
+		fields = append(fields, run.FieldTagCommit)
+	}
+	if m.tag_env != nil {
+		fields = append(fields, run.FieldTagEnv)
+	}
+	if m.started_ms != nil {
+		fields = append(fields, run.FieldStartedMs)
+	}
+	if m.ended_ms != nil {
+		fields = append(fields, run.FieldEndedMs)
+	}
+	if m.duration_ms != nil {
+		fields = append(fields, run.FieldDurationMs)
+	}
+	if m.sample_count != nil {
+		fields = append(fields, run.FieldSampleCount)
+	}
+	if m.error_count != nil {
+		fields = append(fields, run.FieldErrorCount)
+	}
+	if m.bucket_ms != nil {
+		fields = append(fields, run.FieldBucketMs)
+	}
+	if m.label_bucket_ms != nil {
+		fields = append(fields, run.FieldLabelBucketMs)
+	}
+	if m.pre_aggregated != nil {
+		fields = append(fields, run.FieldPreAggregated)
+	}
+	if m.meta != nil {
+		fields = append(fields, run.FieldMeta)
+	}
+	if m.totals != nil {
+		fields = append(fields, run.FieldTotals)
+	}
+	if m.sla_verdict != nil {
+		fields = append(fields, run.FieldSLAVerdict)
+	}
+	if m.sla_detail != nil {
+		fields = append(fields, run.FieldSLADetail)
+	}
+	if m.claim_token != nil {
+		fields = append(fields, run.FieldClaimToken)
+	}
+	if m.lease_until != nil {
+		fields = append(fields, run.FieldLeaseUntil)
+	}
+	if m.attempts != nil {
+		fields = append(fields, run.FieldAttempts)
+	}
+	if m.processed_at != nil {
+		fields = append(fields, run.FieldProcessedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RunMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case run.FieldCreatedAt:
+		return m.CreatedAt()
+	case run.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case run.FieldProjectID:
+		return m.ProjectID()
+	case run.FieldSourceFormat:
+		return m.SourceFormat()
+	case run.FieldStatus:
+		return m.Status()
+	case run.FieldProgress:
+		return m.Progress()
+	case run.FieldError:
+		return m.Error()
+	case run.FieldOriginalFilename:
+		return m.OriginalFilename()
+	case run.FieldContentSha256:
+		return m.ContentSha256()
+	case run.FieldRawPath:
+		return m.RawPath()
+	case run.FieldRawSize:
+		return m.RawSize()
+	case run.FieldStoredSize:
+		return m.StoredSize()
+	case run.FieldTagBuild:
+		return m.TagBuild()
+	case run.FieldTagCommit:
+		return m.TagCommit()
+	case run.FieldTagEnv:
+		return m.TagEnv()
+	case run.FieldStartedMs:
+		return m.StartedMs()
+	case run.FieldEndedMs:
+		return m.EndedMs()
+	case run.FieldDurationMs:
+		return m.DurationMs()
+	case run.FieldSampleCount:
+		return m.SampleCount()
+	case run.FieldErrorCount:
+		return m.ErrorCount()
+	case run.FieldBucketMs:
+		return m.BucketMs()
+	case run.FieldLabelBucketMs:
+		return m.LabelBucketMs()
+	case run.FieldPreAggregated:
+		return m.PreAggregated()
+	case run.FieldMeta:
+		return m.Meta()
+	case run.FieldTotals:
+		return m.Totals()
+	case run.FieldSLAVerdict:
+		return m.SLAVerdict()
+	case run.FieldSLADetail:
+		return m.SLADetail()
+	case run.FieldClaimToken:
+		return m.ClaimToken()
+	case run.FieldLeaseUntil:
+		return m.LeaseUntil()
+	case run.FieldAttempts:
+		return m.Attempts()
+	case run.FieldProcessedAt:
+		return m.ProcessedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RunMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case run.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case run.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case run.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case run.FieldSourceFormat:
+		return m.OldSourceFormat(ctx)
+	case run.FieldStatus:
+		return m.OldStatus(ctx)
+	case run.FieldProgress:
+		return m.OldProgress(ctx)
+	case run.FieldError:
+		return m.OldError(ctx)
+	case run.FieldOriginalFilename:
+		return m.OldOriginalFilename(ctx)
+	case run.FieldContentSha256:
+		return m.OldContentSha256(ctx)
+	case run.FieldRawPath:
+		return m.OldRawPath(ctx)
+	case run.FieldRawSize:
+		return m.OldRawSize(ctx)
+	case run.FieldStoredSize:
+		return m.OldStoredSize(ctx)
+	case run.FieldTagBuild:
+		return m.OldTagBuild(ctx)
+	case run.FieldTagCommit:
+		return m.OldTagCommit(ctx)
+	case run.FieldTagEnv:
+		return m.OldTagEnv(ctx)
+	case run.FieldStartedMs:
+		return m.OldStartedMs(ctx)
+	case run.FieldEndedMs:
+		return m.OldEndedMs(ctx)
+	case run.FieldDurationMs:
+		return m.OldDurationMs(ctx)
+	case run.FieldSampleCount:
+		return m.OldSampleCount(ctx)
+	case run.FieldErrorCount:
+		return m.OldErrorCount(ctx)
+	case run.FieldBucketMs:
+		return m.OldBucketMs(ctx)
+	case run.FieldLabelBucketMs:
+		return m.OldLabelBucketMs(ctx)
+	case run.FieldPreAggregated:
+		return m.OldPreAggregated(ctx)
+	case run.FieldMeta:
+		return m.OldMeta(ctx)
+	case run.FieldTotals:
+		return m.OldTotals(ctx)
+	case run.FieldSLAVerdict:
+		return m.OldSLAVerdict(ctx)
+	case run.FieldSLADetail:
+		return m.OldSLADetail(ctx)
+	case run.FieldClaimToken:
+		return m.OldClaimToken(ctx)
+	case run.FieldLeaseUntil:
+		return m.OldLeaseUntil(ctx)
+	case run.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case run.FieldProcessedAt:
+		return m.OldProcessedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Run field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case run.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case run.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case run.FieldProjectID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case run.FieldSourceFormat:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceFormat(v)
+		return nil
+	case run.FieldStatus:
+		v, ok := value.(run.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case run.FieldProgress:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProgress(v)
+		return nil
+	case run.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case run.FieldOriginalFilename:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOriginalFilename(v)
+		return nil
+	case run.FieldContentSha256:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentSha256(v)
+		return nil
+	case run.FieldRawPath:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRawPath(v)
+		return nil
+	case run.FieldRawSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRawSize(v)
+		return nil
+	case run.FieldStoredSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStoredSize(v)
+		return nil
+	case run.FieldTagBuild:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTagBuild(v)
+		return nil
+	case run.FieldTagCommit:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTagCommit(v)
+		return nil
+	case run.FieldTagEnv:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTagEnv(v)
+		return nil
+	case run.FieldStartedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedMs(v)
+		return nil
+	case run.FieldEndedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedMs(v)
+		return nil
+	case run.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationMs(v)
+		return nil
+	case run.FieldSampleCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSampleCount(v)
+		return nil
+	case run.FieldErrorCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorCount(v)
+		return nil
+	case run.FieldBucketMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBucketMs(v)
+		return nil
+	case run.FieldLabelBucketMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabelBucketMs(v)
+		return nil
+	case run.FieldPreAggregated:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPreAggregated(v)
+		return nil
+	case run.FieldMeta:
+		v, ok := value.(map[string]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeta(v)
+		return nil
+	case run.FieldTotals:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotals(v)
+		return nil
+	case run.FieldSLAVerdict:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSLAVerdict(v)
+		return nil
+	case run.FieldSLADetail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSLADetail(v)
+		return nil
+	case run.FieldClaimToken:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimToken(v)
+		return nil
+	case run.FieldLeaseUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseUntil(v)
+		return nil
+	case run.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case run.FieldProcessedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Run field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RunMutation) AddedFields() []string {
+	var fields []string
+	if m.addprogress != nil {
+		fields = append(fields, run.FieldProgress)
+	}
+	if m.addraw_size != nil {
+		fields = append(fields, run.FieldRawSize)
+	}
+	if m.addstored_size != nil {
+		fields = append(fields, run.FieldStoredSize)
+	}
+	if m.addstarted_ms != nil {
+		fields = append(fields, run.FieldStartedMs)
+	}
+	if m.addended_ms != nil {
+		fields = append(fields, run.FieldEndedMs)
+	}
+	if m.addduration_ms != nil {
+		fields = append(fields, run.FieldDurationMs)
+	}
+	if m.addsample_count != nil {
+		fields = append(fields, run.FieldSampleCount)
+	}
+	if m.adderror_count != nil {
+		fields = append(fields, run.FieldErrorCount)
+	}
+	if m.addbucket_ms != nil {
+		fields = append(fields, run.FieldBucketMs)
+	}
+	if m.addlabel_bucket_ms != nil {
+		fields = append(fields, run.FieldLabelBucketMs)
+	}
+	if m.addattempts != nil {
+		fields = append(fields, run.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RunMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case run.FieldProgress:
+		return m.AddedProgress()
+	case run.FieldRawSize:
+		return m.AddedRawSize()
+	case run.FieldStoredSize:
+		return m.AddedStoredSize()
+	case run.FieldStartedMs:
+		return m.AddedStartedMs()
+	case run.FieldEndedMs:
+		return m.AddedEndedMs()
+	case run.FieldDurationMs:
+		return m.AddedDurationMs()
+	case run.FieldSampleCount:
+		return m.AddedSampleCount()
+	case run.FieldErrorCount:
+		return m.AddedErrorCount()
+	case run.FieldBucketMs:
+		return m.AddedBucketMs()
+	case run.FieldLabelBucketMs:
+		return m.AddedLabelBucketMs()
+	case run.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case run.FieldProgress:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProgress(v)
+		return nil
+	case run.FieldRawSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRawSize(v)
+		return nil
+	case run.FieldStoredSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStoredSize(v)
+		return nil
+	case run.FieldStartedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStartedMs(v)
+		return nil
+	case run.FieldEndedMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEndedMs(v)
+		return nil
+	case run.FieldDurationMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationMs(v)
+		return nil
+	case run.FieldSampleCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSampleCount(v)
+		return nil
+	case run.FieldErrorCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddErrorCount(v)
+		return nil
+	case run.FieldBucketMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBucketMs(v)
+		return nil
+	case run.FieldLabelBucketMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLabelBucketMs(v)
+		return nil
+	case run.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Run numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RunMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(run.FieldMeta) {
+		fields = append(fields, run.FieldMeta)
+	}
+	if m.FieldCleared(run.FieldTotals) {
+		fields = append(fields, run.FieldTotals)
+	}
+	if m.FieldCleared(run.FieldLeaseUntil) {
+		fields = append(fields, run.FieldLeaseUntil)
+	}
+	if m.FieldCleared(run.FieldProcessedAt) {
+		fields = append(fields, run.FieldProcessedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RunMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RunMutation) ClearField(name string) error {
+	switch name {
+	case run.FieldMeta:
+		m.ClearMeta()
+		return nil
+	case run.FieldTotals:
+		m.ClearTotals()
+		return nil
+	case run.FieldLeaseUntil:
+		m.ClearLeaseUntil()
+		return nil
+	case run.FieldProcessedAt:
+		m.ClearProcessedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Run nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RunMutation) ResetField(name string) error {
+	switch name {
+	case run.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case run.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case run.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case run.FieldSourceFormat:
+		m.ResetSourceFormat()
+		return nil
+	case run.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case run.FieldProgress:
+		m.ResetProgress()
+		return nil
+	case run.FieldError:
+		m.ResetError()
+		return nil
+	case run.FieldOriginalFilename:
+		m.ResetOriginalFilename()
+		return nil
+	case run.FieldContentSha256:
+		m.ResetContentSha256()
+		return nil
+	case run.FieldRawPath:
+		m.ResetRawPath()
+		return nil
+	case run.FieldRawSize:
+		m.ResetRawSize()
+		return nil
+	case run.FieldStoredSize:
+		m.ResetStoredSize()
+		return nil
+	case run.FieldTagBuild:
+		m.ResetTagBuild()
+		return nil
+	case run.FieldTagCommit:
+		m.ResetTagCommit()
+		return nil
+	case run.FieldTagEnv:
+		m.ResetTagEnv()
+		return nil
+	case run.FieldStartedMs:
+		m.ResetStartedMs()
+		return nil
+	case run.FieldEndedMs:
+		m.ResetEndedMs()
+		return nil
+	case run.FieldDurationMs:
+		m.ResetDurationMs()
+		return nil
+	case run.FieldSampleCount:
+		m.ResetSampleCount()
+		return nil
+	case run.FieldErrorCount:
+		m.ResetErrorCount()
+		return nil
+	case run.FieldBucketMs:
+		m.ResetBucketMs()
+		return nil
+	case run.FieldLabelBucketMs:
+		m.ResetLabelBucketMs()
+		return nil
+	case run.FieldPreAggregated:
+		m.ResetPreAggregated()
+		return nil
+	case run.FieldMeta:
+		m.ResetMeta()
+		return nil
+	case run.FieldTotals:
+		m.ResetTotals()
+		return nil
+	case run.FieldSLAVerdict:
+		m.ResetSLAVerdict()
+		return nil
+	case run.FieldSLADetail:
+		m.ResetSLADetail()
+		return nil
+	case run.FieldClaimToken:
+		m.ResetClaimToken()
+		return nil
+	case run.FieldLeaseUntil:
+		m.ResetLeaseUntil()
+		return nil
+	case run.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case run.FieldProcessedAt:
+		m.ResetProcessedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Run field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RunMutation) AddedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.project != nil {
+		edges = append(edges, run.EdgeProject)
+	}
+	if m.uploader != nil {
+		edges = append(edges, run.EdgeUploader)
+	}
+	if m.labels != nil {
+		edges = append(edges, run.EdgeLabels)
+	}
+	if m.errors != nil {
+		edges = append(edges, run.EdgeErrors)
+	}
+	if m.cases != nil {
+		edges = append(edges, run.EdgeCases)
+	}
+	if m.findings != nil {
+		edges = append(edges, run.EdgeFindings)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RunMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case run.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case run.EdgeUploader:
+		if id := m.uploader; id != nil {
+			return []ent.Value{*id}
+		}
+	case run.EdgeLabels:
+		ids := make([]ent.Value, 0, len(m.labels))
+		for id := range m.labels {
+			ids = append(ids, id)
+		}
+		return ids
+	case run.EdgeErrors:
+		ids := make([]ent.Value, 0, len(m.errors))
+		for id := range m.errors {
+			ids = append(ids, id)
+		}
+		return ids
+	case run.EdgeCases:
+		ids := make([]ent.Value, 0, len(m.cases))
+		for id := range m.cases {
+			ids = append(ids, id)
+		}
+		return ids
+	case run.EdgeFindings:
+		ids := make([]ent.Value, 0, len(m.findings))
+		for id := range m.findings {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RunMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.removedlabels != nil {
+		edges = append(edges, run.EdgeLabels)
+	}
+	if m.removederrors != nil {
+		edges = append(edges, run.EdgeErrors)
+	}
+	if m.removedcases != nil {
+		edges = append(edges, run.EdgeCases)
+	}
+	if m.removedfindings != nil {
+		edges = append(edges, run.EdgeFindings)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RunMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case run.EdgeLabels:
+		ids := make([]ent.Value, 0, len(m.removedlabels))
+		for id := range m.removedlabels {
+			ids = append(ids, id)
+		}
+		return ids
+	case run.EdgeErrors:
+		ids := make([]ent.Value, 0, len(m.removederrors))
+		for id := range m.removederrors {
+			ids = append(ids, id)
+		}
+		return ids
+	case run.EdgeCases:
+		ids := make([]ent.Value, 0, len(m.removedcases))
+		for id := range m.removedcases {
+			ids = append(ids, id)
+		}
+		return ids
+	case run.EdgeFindings:
+		ids := make([]ent.Value, 0, len(m.removedfindings))
+		for id := range m.removedfindings {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RunMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 6)
+	if m.clearedproject {
+		edges = append(edges, run.EdgeProject)
+	}
+	if m.cleareduploader {
+		edges = append(edges, run.EdgeUploader)
+	}
+	if m.clearedlabels {
+		edges = append(edges, run.EdgeLabels)
+	}
+	if m.clearederrors {
+		edges = append(edges, run.EdgeErrors)
+	}
+	if m.clearedcases {
+		edges = append(edges, run.EdgeCases)
+	}
+	if m.clearedfindings {
+		edges = append(edges, run.EdgeFindings)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RunMutation) EdgeCleared(name string) bool {
+	switch name {
+	case run.EdgeProject:
+		return m.clearedproject
+	case run.EdgeUploader:
+		return m.cleareduploader
+	case run.EdgeLabels:
+		return m.clearedlabels
+	case run.EdgeErrors:
+		return m.clearederrors
+	case run.EdgeCases:
+		return m.clearedcases
+	case run.EdgeFindings:
+		return m.clearedfindings
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RunMutation) ClearEdge(name string) error {
+	switch name {
+	case run.EdgeProject:
+		m.ClearProject()
+		return nil
+	case run.EdgeUploader:
+		m.ClearUploader()
+		return nil
+	}
+	return fmt.Errorf("unknown Run unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RunMutation) ResetEdge(name string) error {
+	switch name {
+	case run.EdgeProject:
+		m.ResetProject()
+		return nil
+	case run.EdgeUploader:
+		m.ResetUploader()
+		return nil
+	case run.EdgeLabels:
+		m.ResetLabels()
+		return nil
+	case run.EdgeErrors:
+		m.ResetErrors()
+		return nil
+	case run.EdgeCases:
+		m.ResetCases()
+		return nil
+	case run.EdgeFindings:
+		m.ResetFindings()
+		return nil
+	}
+	return fmt.Errorf("unknown Run edge %s", name)
+}
+
+// RunBucketMutation represents an operation that mutates the RunBucket nodes in the graph.
+type RunBucketMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	grid           *runbucket.Grid
+	start_ms       *int64
+	addstart_ms    *int64
+	count          *int64
+	addcount       *int64
+	errors         *int64
+	adderrors      *int64
+	sum_ms         *float64
+	addsum_ms      *float64
+	min_ms         *float64
+	addmin_ms      *float64
+	max_ms         *float64
+	addmax_ms      *float64
+	bytes_recv     *int64
+	addbytes_recv  *int64
+	bytes_sent     *int64
+	addbytes_sent  *int64
+	max_threads    *int
+	addmax_threads *int
+	codes          *map[string]int64
+	hist           *[]byte
+	clearedFields  map[string]struct{}
+	label          *int
+	clearedlabel   bool
+	done           bool
+	oldValue       func(context.Context) (*RunBucket, error)
+	predicates     []predicate.RunBucket
+}
+
+var _ ent.Mutation = (*RunBucketMutation)(nil)
+
+// runbucketOption allows management of the mutation configuration using functional options.
+type runbucketOption func(*RunBucketMutation)
+
+// newRunBucketMutation creates new mutation for the RunBucket entity.
+func newRunBucketMutation(c config, op Op, opts ...runbucketOption) *RunBucketMutation {
+	m := &RunBucketMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRunBucket,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRunBucketID sets the ID field of the mutation.
+func withRunBucketID(id int) runbucketOption {
+	return func(m *RunBucketMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RunBucket
+		)
+		m.oldValue = func(ctx context.Context) (*RunBucket, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RunBucket.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRunBucket sets the old RunBucket of the mutation.
+func withRunBucket(node *RunBucket) runbucketOption {
+	return func(m *RunBucketMutation) {
+		m.oldValue = func(context.Context) (*RunBucket, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RunBucketMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RunBucketMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RunBucketMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RunBucketMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RunBucket.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLabelID sets the "label_id" field.
+func (m *RunBucketMutation) SetLabelID(i int) {
+	m.label = &i
+}
+
+// LabelID returns the value of the "label_id" field in the mutation.
+func (m *RunBucketMutation) LabelID() (r int, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabelID returns the old "label_id" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldLabelID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabelID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabelID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabelID: %w", err)
+	}
+	return oldValue.LabelID, nil
+}
+
+// ResetLabelID resets all changes to the "label_id" field.
+func (m *RunBucketMutation) ResetLabelID() {
+	m.label = nil
+}
+
+// SetGrid sets the "grid" field.
+func (m *RunBucketMutation) SetGrid(r runbucket.Grid) {
+	m.grid = &r
+}
+
+// Grid returns the value of the "grid" field in the mutation.
+func (m *RunBucketMutation) Grid() (r runbucket.Grid, exists bool) {
+	v := m.grid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrid returns the old "grid" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldGrid(ctx context.Context) (v runbucket.Grid, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrid: %w", err)
+	}
+	return oldValue.Grid, nil
+}
+
+// ResetGrid resets all changes to the "grid" field.
+func (m *RunBucketMutation) ResetGrid() {
+	m.grid = nil
+}
+
+// SetStartMs sets the "start_ms" field.
+func (m *RunBucketMutation) SetStartMs(i int64) {
+	m.start_ms = &i
+	m.addstart_ms = nil
+}
+
+// StartMs returns the value of the "start_ms" field in the mutation.
+func (m *RunBucketMutation) StartMs() (r int64, exists bool) {
+	v := m.start_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartMs returns the old "start_ms" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldStartMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartMs: %w", err)
+	}
+	return oldValue.StartMs, nil
+}
+
+// AddStartMs adds i to the "start_ms" field.
+func (m *RunBucketMutation) AddStartMs(i int64) {
+	if m.addstart_ms != nil {
+		*m.addstart_ms += i
+	} else {
+		m.addstart_ms = &i
+	}
+}
+
+// AddedStartMs returns the value that was added to the "start_ms" field in this mutation.
+func (m *RunBucketMutation) AddedStartMs() (r int64, exists bool) {
+	v := m.addstart_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetStartMs resets all changes to the "start_ms" field.
+func (m *RunBucketMutation) ResetStartMs() {
+	m.start_ms = nil
+	m.addstart_ms = nil
+}
+
+// SetCount sets the "count" field.
+func (m *RunBucketMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *RunBucketMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *RunBucketMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *RunBucketMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *RunBucketMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// SetErrors sets the "errors" field.
+func (m *RunBucketMutation) SetErrors(i int64) {
+	m.errors = &i
+	m.adderrors = nil
+}
+
+// Errors returns the value of the "errors" field in the mutation.
+func (m *RunBucketMutation) Errors() (r int64, exists bool) {
+	v := m.errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrors returns the old "errors" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldErrors(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrors: %w", err)
+	}
+	return oldValue.Errors, nil
+}
+
+// AddErrors adds i to the "errors" field.
+func (m *RunBucketMutation) AddErrors(i int64) {
+	if m.adderrors != nil {
+		*m.adderrors += i
+	} else {
+		m.adderrors = &i
+	}
+}
+
+// AddedErrors returns the value that was added to the "errors" field in this mutation.
+func (m *RunBucketMutation) AddedErrors() (r int64, exists bool) {
+	v := m.adderrors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetErrors resets all changes to the "errors" field.
+func (m *RunBucketMutation) ResetErrors() {
+	m.errors = nil
+	m.adderrors = nil
+}
+
+// SetSumMs sets the "sum_ms" field.
+func (m *RunBucketMutation) SetSumMs(f float64) {
+	m.sum_ms = &f
+	m.addsum_ms = nil
+}
+
+// SumMs returns the value of the "sum_ms" field in the mutation.
+func (m *RunBucketMutation) SumMs() (r float64, exists bool) {
+	v := m.sum_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSumMs returns the old "sum_ms" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldSumMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSumMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSumMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSumMs: %w", err)
+	}
+	return oldValue.SumMs, nil
+}
+
+// AddSumMs adds f to the "sum_ms" field.
+func (m *RunBucketMutation) AddSumMs(f float64) {
+	if m.addsum_ms != nil {
+		*m.addsum_ms += f
+	} else {
+		m.addsum_ms = &f
+	}
+}
+
+// AddedSumMs returns the value that was added to the "sum_ms" field in this mutation.
+func (m *RunBucketMutation) AddedSumMs() (r float64, exists bool) {
+	v := m.addsum_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSumMs resets all changes to the "sum_ms" field.
+func (m *RunBucketMutation) ResetSumMs() {
+	m.sum_ms = nil
+	m.addsum_ms = nil
+}
+
+// SetMinMs sets the "min_ms" field.
+func (m *RunBucketMutation) SetMinMs(f float64) {
+	m.min_ms = &f
+	m.addmin_ms = nil
+}
+
+// MinMs returns the value of the "min_ms" field in the mutation.
+func (m *RunBucketMutation) MinMs() (r float64, exists bool) {
+	v := m.min_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinMs returns the old "min_ms" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldMinMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinMs: %w", err)
+	}
+	return oldValue.MinMs, nil
+}
+
+// AddMinMs adds f to the "min_ms" field.
+func (m *RunBucketMutation) AddMinMs(f float64) {
+	if m.addmin_ms != nil {
+		*m.addmin_ms += f
+	} else {
+		m.addmin_ms = &f
+	}
+}
+
+// AddedMinMs returns the value that was added to the "min_ms" field in this mutation.
+func (m *RunBucketMutation) AddedMinMs() (r float64, exists bool) {
+	v := m.addmin_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinMs resets all changes to the "min_ms" field.
+func (m *RunBucketMutation) ResetMinMs() {
+	m.min_ms = nil
+	m.addmin_ms = nil
+}
+
+// SetMaxMs sets the "max_ms" field.
+func (m *RunBucketMutation) SetMaxMs(f float64) {
+	m.max_ms = &f
+	m.addmax_ms = nil
+}
+
+// MaxMs returns the value of the "max_ms" field in the mutation.
+func (m *RunBucketMutation) MaxMs() (r float64, exists bool) {
+	v := m.max_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxMs returns the old "max_ms" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldMaxMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxMs: %w", err)
+	}
+	return oldValue.MaxMs, nil
+}
+
+// AddMaxMs adds f to the "max_ms" field.
+func (m *RunBucketMutation) AddMaxMs(f float64) {
+	if m.addmax_ms != nil {
+		*m.addmax_ms += f
+	} else {
+		m.addmax_ms = &f
+	}
+}
+
+// AddedMaxMs returns the value that was added to the "max_ms" field in this mutation.
+func (m *RunBucketMutation) AddedMaxMs() (r float64, exists bool) {
+	v := m.addmax_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxMs resets all changes to the "max_ms" field.
+func (m *RunBucketMutation) ResetMaxMs() {
+	m.max_ms = nil
+	m.addmax_ms = nil
+}
+
+// SetBytesRecv sets the "bytes_recv" field.
+func (m *RunBucketMutation) SetBytesRecv(i int64) {
+	m.bytes_recv = &i
+	m.addbytes_recv = nil
+}
+
+// BytesRecv returns the value of the "bytes_recv" field in the mutation.
+func (m *RunBucketMutation) BytesRecv() (r int64, exists bool) {
+	v := m.bytes_recv
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBytesRecv returns the old "bytes_recv" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldBytesRecv(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBytesRecv is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBytesRecv requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBytesRecv: %w", err)
+	}
+	return oldValue.BytesRecv, nil
+}
+
+// AddBytesRecv adds i to the "bytes_recv" field.
+func (m *RunBucketMutation) AddBytesRecv(i int64) {
+	if m.addbytes_recv != nil {
+		*m.addbytes_recv += i
+	} else {
+		m.addbytes_recv = &i
+	}
+}
+
+// AddedBytesRecv returns the value that was added to the "bytes_recv" field in this mutation.
+func (m *RunBucketMutation) AddedBytesRecv() (r int64, exists bool) {
+	v := m.addbytes_recv
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBytesRecv resets all changes to the "bytes_recv" field.
+func (m *RunBucketMutation) ResetBytesRecv() {
+	m.bytes_recv = nil
+	m.addbytes_recv = nil
+}
+
+// SetBytesSent sets the "bytes_sent" field.
+func (m *RunBucketMutation) SetBytesSent(i int64) {
+	m.bytes_sent = &i
+	m.addbytes_sent = nil
+}
+
+// BytesSent returns the value of the "bytes_sent" field in the mutation.
+func (m *RunBucketMutation) BytesSent() (r int64, exists bool) {
+	v := m.bytes_sent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBytesSent returns the old "bytes_sent" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldBytesSent(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBytesSent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBytesSent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBytesSent: %w", err)
+	}
+	return oldValue.BytesSent, nil
+}
+
+// AddBytesSent adds i to the "bytes_sent" field.
+func (m *RunBucketMutation) AddBytesSent(i int64) {
+	if m.addbytes_sent != nil {
+		*m.addbytes_sent += i
+	} else {
+		m.addbytes_sent = &i
+	}
+}
+
+// AddedBytesSent returns the value that was added to the "bytes_sent" field in this mutation.
+func (m *RunBucketMutation) AddedBytesSent() (r int64, exists bool) {
+	v := m.addbytes_sent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBytesSent resets all changes to the "bytes_sent" field.
+func (m *RunBucketMutation) ResetBytesSent() {
+	m.bytes_sent = nil
+	m.addbytes_sent = nil
+}
+
+// SetMaxThreads sets the "max_threads" field.
+func (m *RunBucketMutation) SetMaxThreads(i int) {
+	m.max_threads = &i
+	m.addmax_threads = nil
+}
+
+// MaxThreads returns the value of the "max_threads" field in the mutation.
+func (m *RunBucketMutation) MaxThreads() (r int, exists bool) {
+	v := m.max_threads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxThreads returns the old "max_threads" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldMaxThreads(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxThreads is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxThreads requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxThreads: %w", err)
+	}
+	return oldValue.MaxThreads, nil
+}
+
+// AddMaxThreads adds i to the "max_threads" field.
+func (m *RunBucketMutation) AddMaxThreads(i int) {
+	if m.addmax_threads != nil {
+		*m.addmax_threads += i
+	} else {
+		m.addmax_threads = &i
+	}
+}
+
+// AddedMaxThreads returns the value that was added to the "max_threads" field in this mutation.
+func (m *RunBucketMutation) AddedMaxThreads() (r int, exists bool) {
+	v := m.addmax_threads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxThreads resets all changes to the "max_threads" field.
+func (m *RunBucketMutation) ResetMaxThreads() {
+	m.max_threads = nil
+	m.addmax_threads = nil
+}
+
+// SetCodes sets the "codes" field.
+func (m *RunBucketMutation) SetCodes(value map[string]int64) {
+	m.codes = &value
+}
+
+// Codes returns the value of the "codes" field in the mutation.
+func (m *RunBucketMutation) Codes() (r map[string]int64, exists bool) {
+	v := m.codes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCodes returns the old "codes" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldCodes(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCodes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCodes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCodes: %w", err)
+	}
+	return oldValue.Codes, nil
+}
+
+// ClearCodes clears the value of the "codes" field.
+func (m *RunBucketMutation) ClearCodes() {
+	m.codes = nil
+	m.clearedFields[runbucket.FieldCodes] = struct{}{}
+}
+
+// CodesCleared returns if the "codes" field was cleared in this mutation.
+func (m *RunBucketMutation) CodesCleared() bool {
+	_, ok := m.clearedFields[runbucket.FieldCodes]
+	return ok
+}
+
+// ResetCodes resets all changes to the "codes" field.
+func (m *RunBucketMutation) ResetCodes() {
+	m.codes = nil
+	delete(m.clearedFields, runbucket.FieldCodes)
+}
+
+// SetHist sets the "hist" field.
+func (m *RunBucketMutation) SetHist(b []byte) {
+	m.hist = &b
+}
+
+// Hist returns the value of the "hist" field in the mutation.
+func (m *RunBucketMutation) Hist() (r []byte, exists bool) {
+	v := m.hist
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHist returns the old "hist" field's value of the RunBucket entity.
+// If the RunBucket object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunBucketMutation) OldHist(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHist is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHist requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHist: %w", err)
+	}
+	return oldValue.Hist, nil
+}
+
+// ClearHist clears the value of the "hist" field.
+func (m *RunBucketMutation) ClearHist() {
+	m.hist = nil
+	m.clearedFields[runbucket.FieldHist] = struct{}{}
+}
+
+// HistCleared returns if the "hist" field was cleared in this mutation.
+func (m *RunBucketMutation) HistCleared() bool {
+	_, ok := m.clearedFields[runbucket.FieldHist]
+	return ok
+}
+
+// ResetHist resets all changes to the "hist" field.
+func (m *RunBucketMutation) ResetHist() {
+	m.hist = nil
+	delete(m.clearedFields, runbucket.FieldHist)
+}
+
+// ClearLabel clears the "label" edge to the RunLabel entity.
+func (m *RunBucketMutation) ClearLabel() {
+	m.clearedlabel = true
+	m.clearedFields[runbucket.FieldLabelID] = struct{}{}
+}
+
+// LabelCleared reports if the "label" edge to the RunLabel entity was cleared.
+func (m *RunBucketMutation) LabelCleared() bool {
+	return m.clearedlabel
+}
+
+// LabelIDs returns the "label" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// LabelID instead. It exists only for internal usage by the builders.
+func (m *RunBucketMutation) LabelIDs() (ids []int) {
+	if id := m.label; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetLabel resets all changes to the "label" edge.
+func (m *RunBucketMutation) ResetLabel() {
+	m.label = nil
+	m.clearedlabel = false
+}
+
+// Where appends a list predicates to the RunBucketMutation builder.
+func (m *RunBucketMutation) Where(ps ...predicate.RunBucket) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RunBucketMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RunBucketMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RunBucket, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RunBucketMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RunBucketMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RunBucket).
+func (m *RunBucketMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RunBucketMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.label != nil {
+		fields = append(fields, runbucket.FieldLabelID)
+	}
+	if m.grid != nil {
+		fields = append(fields, runbucket.FieldGrid)
+	}
+	if m.start_ms != nil {
+		fields = append(fields, runbucket.FieldStartMs)
+	}
+	if m.count != nil {
+		fields = append(fields, runbucket.FieldCount)
+	}
+	if m.errors != nil {
+		fields = append(fields, runbucket.FieldErrors)
+	}
+	if m.sum_ms != nil {
+		fields = append(fields, runbucket.FieldSumMs)
+	}
+	if m.min_ms != nil {
+		fields = append(fields, runbucket.FieldMinMs)
+	}
+	if m.max_ms != nil {
+		fields = append(fields, runbucket.FieldMaxMs)
+	}
+	if m.bytes_recv != nil {
+		fields = append(fields, runbucket.FieldBytesRecv)
+	}
+	if m.bytes_sent != nil {
+		fields = append(fields, runbucket.FieldBytesSent)
+	}
+	if m.max_threads != nil {
+		fields = append(fields, runbucket.FieldMaxThreads)
+	}
+	if m.codes != nil {
+		fields = append(fields, runbucket.FieldCodes)
+	}
+	if m.hist != nil {
+		fields = append(fields, runbucket.FieldHist)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RunBucketMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case runbucket.FieldLabelID:
+		return m.LabelID()
+	case runbucket.FieldGrid:
+		return m.Grid()
+	case runbucket.FieldStartMs:
+		return m.StartMs()
+	case runbucket.FieldCount:
+		return m.Count()
+	case runbucket.FieldErrors:
+		return m.Errors()
+	case runbucket.FieldSumMs:
+		return m.SumMs()
+	case runbucket.FieldMinMs:
+		return m.MinMs()
+	case runbucket.FieldMaxMs:
+		return m.MaxMs()
+	case runbucket.FieldBytesRecv:
+		return m.BytesRecv()
+	case runbucket.FieldBytesSent:
+		return m.BytesSent()
+	case runbucket.FieldMaxThreads:
+		return m.MaxThreads()
+	case runbucket.FieldCodes:
+		return m.Codes()
+	case runbucket.FieldHist:
+		return m.Hist()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RunBucketMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case runbucket.FieldLabelID:
+		return m.OldLabelID(ctx)
+	case runbucket.FieldGrid:
+		return m.OldGrid(ctx)
+	case runbucket.FieldStartMs:
+		return m.OldStartMs(ctx)
+	case runbucket.FieldCount:
+		return m.OldCount(ctx)
+	case runbucket.FieldErrors:
+		return m.OldErrors(ctx)
+	case runbucket.FieldSumMs:
+		return m.OldSumMs(ctx)
+	case runbucket.FieldMinMs:
+		return m.OldMinMs(ctx)
+	case runbucket.FieldMaxMs:
+		return m.OldMaxMs(ctx)
+	case runbucket.FieldBytesRecv:
+		return m.OldBytesRecv(ctx)
+	case runbucket.FieldBytesSent:
+		return m.OldBytesSent(ctx)
+	case runbucket.FieldMaxThreads:
+		return m.OldMaxThreads(ctx)
+	case runbucket.FieldCodes:
+		return m.OldCodes(ctx)
+	case runbucket.FieldHist:
+		return m.OldHist(ctx)
+	}
+	return nil, fmt.Errorf("unknown RunBucket field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunBucketMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case runbucket.FieldLabelID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabelID(v)
+		return nil
+	case runbucket.FieldGrid:
+		v, ok := value.(runbucket.Grid)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrid(v)
+		return nil
+	case runbucket.FieldStartMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartMs(v)
+		return nil
+	case runbucket.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	case runbucket.FieldErrors:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrors(v)
+		return nil
+	case runbucket.FieldSumMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSumMs(v)
+		return nil
+	case runbucket.FieldMinMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinMs(v)
+		return nil
+	case runbucket.FieldMaxMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxMs(v)
+		return nil
+	case runbucket.FieldBytesRecv:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBytesRecv(v)
+		return nil
+	case runbucket.FieldBytesSent:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBytesSent(v)
+		return nil
+	case runbucket.FieldMaxThreads:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxThreads(v)
+		return nil
+	case runbucket.FieldCodes:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCodes(v)
+		return nil
+	case runbucket.FieldHist:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHist(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunBucket field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RunBucketMutation) AddedFields() []string {
+	var fields []string
+	if m.addstart_ms != nil {
+		fields = append(fields, runbucket.FieldStartMs)
+	}
+	if m.addcount != nil {
+		fields = append(fields, runbucket.FieldCount)
+	}
+	if m.adderrors != nil {
+		fields = append(fields, runbucket.FieldErrors)
+	}
+	if m.addsum_ms != nil {
+		fields = append(fields, runbucket.FieldSumMs)
+	}
+	if m.addmin_ms != nil {
+		fields = append(fields, runbucket.FieldMinMs)
+	}
+	if m.addmax_ms != nil {
+		fields = append(fields, runbucket.FieldMaxMs)
+	}
+	if m.addbytes_recv != nil {
+		fields = append(fields, runbucket.FieldBytesRecv)
+	}
+	if m.addbytes_sent != nil {
+		fields = append(fields, runbucket.FieldBytesSent)
+	}
+	if m.addmax_threads != nil {
+		fields = append(fields, runbucket.FieldMaxThreads)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RunBucketMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case runbucket.FieldStartMs:
+		return m.AddedStartMs()
+	case runbucket.FieldCount:
+		return m.AddedCount()
+	case runbucket.FieldErrors:
+		return m.AddedErrors()
+	case runbucket.FieldSumMs:
+		return m.AddedSumMs()
+	case runbucket.FieldMinMs:
+		return m.AddedMinMs()
+	case runbucket.FieldMaxMs:
+		return m.AddedMaxMs()
+	case runbucket.FieldBytesRecv:
+		return m.AddedBytesRecv()
+	case runbucket.FieldBytesSent:
+		return m.AddedBytesSent()
+	case runbucket.FieldMaxThreads:
+		return m.AddedMaxThreads()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunBucketMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case runbucket.FieldStartMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddStartMs(v)
+		return nil
+	case runbucket.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	case runbucket.FieldErrors:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddErrors(v)
+		return nil
+	case runbucket.FieldSumMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSumMs(v)
+		return nil
+	case runbucket.FieldMinMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinMs(v)
+		return nil
+	case runbucket.FieldMaxMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxMs(v)
+		return nil
+	case runbucket.FieldBytesRecv:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBytesRecv(v)
+		return nil
+	case runbucket.FieldBytesSent:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBytesSent(v)
+		return nil
+	case runbucket.FieldMaxThreads:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxThreads(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunBucket numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RunBucketMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(runbucket.FieldCodes) {
+		fields = append(fields, runbucket.FieldCodes)
+	}
+	if m.FieldCleared(runbucket.FieldHist) {
+		fields = append(fields, runbucket.FieldHist)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RunBucketMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RunBucketMutation) ClearField(name string) error {
+	switch name {
+	case runbucket.FieldCodes:
+		m.ClearCodes()
+		return nil
+	case runbucket.FieldHist:
+		m.ClearHist()
+		return nil
+	}
+	return fmt.Errorf("unknown RunBucket nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RunBucketMutation) ResetField(name string) error {
+	switch name {
+	case runbucket.FieldLabelID:
+		m.ResetLabelID()
+		return nil
+	case runbucket.FieldGrid:
+		m.ResetGrid()
+		return nil
+	case runbucket.FieldStartMs:
+		m.ResetStartMs()
+		return nil
+	case runbucket.FieldCount:
+		m.ResetCount()
+		return nil
+	case runbucket.FieldErrors:
+		m.ResetErrors()
+		return nil
+	case runbucket.FieldSumMs:
+		m.ResetSumMs()
+		return nil
+	case runbucket.FieldMinMs:
+		m.ResetMinMs()
+		return nil
+	case runbucket.FieldMaxMs:
+		m.ResetMaxMs()
+		return nil
+	case runbucket.FieldBytesRecv:
+		m.ResetBytesRecv()
+		return nil
+	case runbucket.FieldBytesSent:
+		m.ResetBytesSent()
+		return nil
+	case runbucket.FieldMaxThreads:
+		m.ResetMaxThreads()
+		return nil
+	case runbucket.FieldCodes:
+		m.ResetCodes()
+		return nil
+	case runbucket.FieldHist:
+		m.ResetHist()
+		return nil
+	}
+	return fmt.Errorf("unknown RunBucket field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RunBucketMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.label != nil {
+		edges = append(edges, runbucket.EdgeLabel)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RunBucketMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case runbucket.EdgeLabel:
+		if id := m.label; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RunBucketMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RunBucketMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RunBucketMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedlabel {
+		edges = append(edges, runbucket.EdgeLabel)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RunBucketMutation) EdgeCleared(name string) bool {
+	switch name {
+	case runbucket.EdgeLabel:
+		return m.clearedlabel
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RunBucketMutation) ClearEdge(name string) error {
+	switch name {
+	case runbucket.EdgeLabel:
+		m.ClearLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown RunBucket unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RunBucketMutation) ResetEdge(name string) error {
+	switch name {
+	case runbucket.EdgeLabel:
+		m.ResetLabel()
+		return nil
+	}
+	return fmt.Errorf("unknown RunBucket edge %s", name)
+}
+
+// RunCaseMutation represents an operation that mutates the RunCase nodes in the graph.
+type RunCaseMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	case_key       *string
+	suite          *string
+	classname      *string
+	name           *string
+	status         *runcase.Status
+	duration_ms    *float64
+	addduration_ms *float64
+	message        *string
+	_type          *string
+	detail         *string
+	flaky          *bool
+	file           *string
+	line           *int
+	addline        *int
+	clearedFields  map[string]struct{}
+	run            *int
+	clearedrun     bool
+	done           bool
+	oldValue       func(context.Context) (*RunCase, error)
+	predicates     []predicate.RunCase
+}
+
+var _ ent.Mutation = (*RunCaseMutation)(nil)
+
+// runcaseOption allows management of the mutation configuration using functional options.
+type runcaseOption func(*RunCaseMutation)
+
+// newRunCaseMutation creates new mutation for the RunCase entity.
+func newRunCaseMutation(c config, op Op, opts ...runcaseOption) *RunCaseMutation {
+	m := &RunCaseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRunCase,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRunCaseID sets the ID field of the mutation.
+func withRunCaseID(id int) runcaseOption {
+	return func(m *RunCaseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RunCase
+		)
+		m.oldValue = func(ctx context.Context) (*RunCase, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RunCase.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRunCase sets the old RunCase of the mutation.
+func withRunCase(node *RunCase) runcaseOption {
+	return func(m *RunCaseMutation) {
+		m.oldValue = func(context.Context) (*RunCase, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RunCaseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RunCaseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RunCaseMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RunCaseMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RunCase.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *RunCaseMutation) SetRunID(i int) {
+	m.run = &i
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *RunCaseMutation) RunID() (r int, exists bool) {
+	v := m.run
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldRunID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *RunCaseMutation) ResetRunID() {
+	m.run = nil
+}
+
+// SetCaseKey sets the "case_key" field.
+func (m *RunCaseMutation) SetCaseKey(s string) {
+	m.case_key = &s
+}
+
+// CaseKey returns the value of the "case_key" field in the mutation.
+func (m *RunCaseMutation) CaseKey() (r string, exists bool) {
+	v := m.case_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaseKey returns the old "case_key" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldCaseKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaseKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaseKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaseKey: %w", err)
+	}
+	return oldValue.CaseKey, nil
+}
+
+// ResetCaseKey resets all changes to the "case_key" field.
+func (m *RunCaseMutation) ResetCaseKey() {
+	m.case_key = nil
+}
+
+// SetSuite sets the "suite" field.
+func (m *RunCaseMutation) SetSuite(s string) {
+	m.suite = &s
+}
+
+// Suite returns the value of the "suite" field in the mutation.
+func (m *RunCaseMutation) Suite() (r string, exists bool) {
+	v := m.suite
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuite returns the old "suite" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldSuite(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuite is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuite requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuite: %w", err)
+	}
+	return oldValue.Suite, nil
+}
+
+// ResetSuite resets all changes to the "suite" field.
+func (m *RunCaseMutation) ResetSuite() {
+	m.suite = nil
+}
+
+// SetClassname sets the "classname" field.
+func (m *RunCaseMutation) SetClassname(s string) {
+	m.classname = &s
+}
+
+// Classname returns the value of the "classname" field in the mutation.
+func (m *RunCaseMutation) Classname() (r string, exists bool) {
+	v := m.classname
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClassname returns the old "classname" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldClassname(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClassname is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClassname requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClassname: %w", err)
+	}
+	return oldValue.Classname, nil
+}
+
+// ResetClassname resets all changes to the "classname" field.
+func (m *RunCaseMutation) ResetClassname() {
+	m.classname = nil
+}
+
+// SetName sets the "name" field.
+func (m *RunCaseMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *RunCaseMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *RunCaseMutation) ResetName() {
+	m.name = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *RunCaseMutation) SetStatus(r runcase.Status) {
+	m.status = &r
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *RunCaseMutation) Status() (r runcase.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldStatus(ctx context.Context) (v runcase.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *RunCaseMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetDurationMs sets the "duration_ms" field.
+func (m *RunCaseMutation) SetDurationMs(f float64) {
+	m.duration_ms = &f
+	m.addduration_ms = nil
+}
+
+// DurationMs returns the value of the "duration_ms" field in the mutation.
+func (m *RunCaseMutation) DurationMs() (r float64, exists bool) {
+	v := m.duration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDurationMs returns the old "duration_ms" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldDurationMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDurationMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDurationMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDurationMs: %w", err)
+	}
+	return oldValue.DurationMs, nil
+}
+
+// AddDurationMs adds f to the "duration_ms" field.
+func (m *RunCaseMutation) AddDurationMs(f float64) {
+	if m.addduration_ms != nil {
+		*m.addduration_ms += f
+	} else {
+		m.addduration_ms = &f
+	}
+}
+
+// AddedDurationMs returns the value that was added to the "duration_ms" field in this mutation.
+func (m *RunCaseMutation) AddedDurationMs() (r float64, exists bool) {
+	v := m.addduration_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDurationMs resets all changes to the "duration_ms" field.
+func (m *RunCaseMutation) ResetDurationMs() {
+	m.duration_ms = nil
+	m.addduration_ms = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *RunCaseMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *RunCaseMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *RunCaseMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetType sets the "type" field.
+func (m *RunCaseMutation) SetType(s string) {
+	m._type = &s
+}
+
+// GetType returns the value of the "type" field in the mutation.
+func (m *RunCaseMutation) GetType() (r string, exists bool) {
+	v := m._type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldType returns the old "type" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldType: %w", err)
+	}
+	return oldValue.Type, nil
+}
+
+// ResetType resets all changes to the "type" field.
+func (m *RunCaseMutation) ResetType() {
+	m._type = nil
+}
+
+// SetDetail sets the "detail" field.
+func (m *RunCaseMutation) SetDetail(s string) {
+	m.detail = &s
+}
+
+// Detail returns the value of the "detail" field in the mutation.
+func (m *RunCaseMutation) Detail() (r string, exists bool) {
+	v := m.detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetail returns the old "detail" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldDetail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetail: %w", err)
+	}
+	return oldValue.Detail, nil
+}
+
+// ResetDetail resets all changes to the "detail" field.
+func (m *RunCaseMutation) ResetDetail() {
+	m.detail = nil
+}
+
+// SetFlaky sets the "flaky" field.
+func (m *RunCaseMutation) SetFlaky(b bool) {
+	m.flaky = &b
+}
+
+// Flaky returns the value of the "flaky" field in the mutation.
+func (m *RunCaseMutation) Flaky() (r bool, exists bool) {
+	v := m.flaky
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFlaky returns the old "flaky" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldFlaky(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFlaky is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFlaky requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFlaky: %w", err)
+	}
+	return oldValue.Flaky, nil
+}
+
+// ResetFlaky resets all changes to the "flaky" field.
+func (m *RunCaseMutation) ResetFlaky() {
+	m.flaky = nil
+}
+
+// SetFile sets the "file" field.
+func (m *RunCaseMutation) SetFile(s string) {
+	m.file = &s
+}
+
+// File returns the value of the "file" field in the mutation.
+func (m *RunCaseMutation) File() (r string, exists bool) {
+	v := m.file
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFile returns the old "file" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldFile(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFile is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFile requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFile: %w", err)
+	}
+	return oldValue.File, nil
+}
+
+// ResetFile resets all changes to the "file" field.
+func (m *RunCaseMutation) ResetFile() {
+	m.file = nil
+}
+
+// SetLine sets the "line" field.
+func (m *RunCaseMutation) SetLine(i int) {
+	m.line = &i
+	m.addline = nil
+}
+
+// Line returns the value of the "line" field in the mutation.
+func (m *RunCaseMutation) Line() (r int, exists bool) {
+	v := m.line
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLine returns the old "line" field's value of the RunCase entity.
+// If the RunCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunCaseMutation) OldLine(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLine is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLine requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLine: %w", err)
+	}
+	return oldValue.Line, nil
+}
+
+// AddLine adds i to the "line" field.
+func (m *RunCaseMutation) AddLine(i int) {
+	if m.addline != nil {
+		*m.addline += i
+	} else {
+		m.addline = &i
+	}
+}
+
+// AddedLine returns the value that was added to the "line" field in this mutation.
+func (m *RunCaseMutation) AddedLine() (r int, exists bool) {
+	v := m.addline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLine resets all changes to the "line" field.
+func (m *RunCaseMutation) ResetLine() {
+	m.line = nil
+	m.addline = nil
+}
+
+// ClearRun clears the "run" edge to the Run entity.
+func (m *RunCaseMutation) ClearRun() {
+	m.clearedrun = true
+	m.clearedFields[runcase.FieldRunID] = struct{}{}
+}
+
+// RunCleared reports if the "run" edge to the Run entity was cleared.
+func (m *RunCaseMutation) RunCleared() bool {
+	return m.clearedrun
+}
+
+// RunIDs returns the "run" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RunID instead. It exists only for internal usage by the builders.
+func (m *RunCaseMutation) RunIDs() (ids []int) {
+	if id := m.run; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRun resets all changes to the "run" edge.
+func (m *RunCaseMutation) ResetRun() {
+	m.run = nil
+	m.clearedrun = false
+}
+
+// Where appends a list predicates to the RunCaseMutation builder.
+func (m *RunCaseMutation) Where(ps ...predicate.RunCase) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RunCaseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RunCaseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RunCase, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RunCaseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RunCaseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RunCase).
+func (m *RunCaseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RunCaseMutation) Fields() []string {
+	fields := make([]string, 0, 13)
+	if m.run != nil {
+		fields = append(fields, runcase.FieldRunID)
+	}
+	if m.case_key != nil {
+		fields = append(fields, runcase.FieldCaseKey)
+	}
+	if m.suite != nil {
+		fields = append(fields, runcase.FieldSuite)
+	}
+	if m.classname != nil {
+		fields = append(fields, runcase.FieldClassname)
+	}
+	if m.name != nil {
+		fields = append(fields, runcase.FieldName)
+	}
+	if m.status != nil {
+		fields = append(fields, runcase.FieldStatus)
+	}
+	if m.duration_ms != nil {
+		fields = append(fields, runcase.FieldDurationMs)
+	}
+	if m.message != nil {
+		fields = append(fields, runcase.FieldMessage)
+	}
+	if m._type != nil {
+		fields = append(fields, runcase.FieldType)
+	}
+	if m.detail != nil {
+		fields = append(fields, runcase.FieldDetail)
+	}
+	if m.flaky != nil {
+		fields = append(fields, runcase.FieldFlaky)
+	}
+	if m.file != nil {
+		fields = append(fields, runcase.FieldFile)
+	}
+	if m.line != nil {
+		fields = append(fields, runcase.FieldLine)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RunCaseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case runcase.FieldRunID:
+		return m.RunID()
+	case runcase.FieldCaseKey:
+		return m.CaseKey()
+	case runcase.FieldSuite:
+		return m.Suite()
+	case runcase.FieldClassname:
+		return m.Classname()
+	case runcase.FieldName:
+		return m.Name()
+	case runcase.FieldStatus:
+		return m.Status()
+	case runcase.FieldDurationMs:
+		return m.DurationMs()
+	case runcase.FieldMessage:
+		return m.Message()
+	case runcase.FieldType:
+		return m.GetType()
+	case runcase.FieldDetail:
+		return m.Detail()
+	case runcase.FieldFlaky:
+		return m.Flaky()
+	case runcase.FieldFile:
+		return m.File()
+	case runcase.FieldLine:
+		return m.Line()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RunCaseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case runcase.FieldRunID:
+		return m.OldRunID(ctx)
+	case runcase.FieldCaseKey:
+		return m.OldCaseKey(ctx)
+	case runcase.FieldSuite:
+		return m.OldSuite(ctx)
+	case runcase.FieldClassname:
+		return m.OldClassname(ctx)
+	case runcase.FieldName:
+		return m.OldName(ctx)
+	case runcase.FieldStatus:
+		return m.OldStatus(ctx)
+	case runcase.FieldDurationMs:
+		return m.OldDurationMs(ctx)
+	case runcase.FieldMessage:
+		return m.OldMessage(ctx)
+	case runcase.FieldType:
+		return m.OldType(ctx)
+	case runcase.FieldDetail:
+		return m.OldDetail(ctx)
+	case runcase.FieldFlaky:
+		return m.OldFlaky(ctx)
+	case runcase.FieldFile:
+		return m.OldFile(ctx)
+	case runcase.FieldLine:
+		return m.OldLine(ctx)
+	}
+	return nil, fmt.Errorf("unknown RunCase field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunCaseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case runcase.FieldRunID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case runcase.FieldCaseKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaseKey(v)
+		return nil
+	case runcase.FieldSuite:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuite(v)
+		return nil
+	case runcase.FieldClassname:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClassname(v)
+		return nil
+	case runcase.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case runcase.FieldStatus:
+		v, ok := value.(runcase.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case runcase.FieldDurationMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDurationMs(v)
+		return nil
+	case runcase.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case runcase.FieldType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetType(v)
+		return nil
+	case runcase.FieldDetail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetail(v)
+		return nil
+	case runcase.FieldFlaky:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFlaky(v)
+		return nil
+	case runcase.FieldFile:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFile(v)
+		return nil
+	case runcase.FieldLine:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLine(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunCase field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RunCaseMutation) AddedFields() []string {
+	var fields []string
+	if m.addduration_ms != nil {
+		fields = append(fields, runcase.FieldDurationMs)
+	}
+	if m.addline != nil {
+		fields = append(fields, runcase.FieldLine)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RunCaseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case runcase.FieldDurationMs:
+		return m.AddedDurationMs()
+	case runcase.FieldLine:
+		return m.AddedLine()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunCaseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case runcase.FieldDurationMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDurationMs(v)
+		return nil
+	case runcase.FieldLine:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLine(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunCase numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RunCaseMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RunCaseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RunCaseMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RunCase nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RunCaseMutation) ResetField(name string) error {
+	switch name {
+	case runcase.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case runcase.FieldCaseKey:
+		m.ResetCaseKey()
+		return nil
+	case runcase.FieldSuite:
+		m.ResetSuite()
+		return nil
+	case runcase.FieldClassname:
+		m.ResetClassname()
+		return nil
+	case runcase.FieldName:
+		m.ResetName()
+		return nil
+	case runcase.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case runcase.FieldDurationMs:
+		m.ResetDurationMs()
+		return nil
+	case runcase.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case runcase.FieldType:
+		m.ResetType()
+		return nil
+	case runcase.FieldDetail:
+		m.ResetDetail()
+		return nil
+	case runcase.FieldFlaky:
+		m.ResetFlaky()
+		return nil
+	case runcase.FieldFile:
+		m.ResetFile()
+		return nil
+	case runcase.FieldLine:
+		m.ResetLine()
+		return nil
+	}
+	return fmt.Errorf("unknown RunCase field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RunCaseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.run != nil {
+		edges = append(edges, runcase.EdgeRun)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RunCaseMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case runcase.EdgeRun:
+		if id := m.run; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RunCaseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RunCaseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RunCaseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedrun {
+		edges = append(edges, runcase.EdgeRun)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RunCaseMutation) EdgeCleared(name string) bool {
+	switch name {
+	case runcase.EdgeRun:
+		return m.clearedrun
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RunCaseMutation) ClearEdge(name string) error {
+	switch name {
+	case runcase.EdgeRun:
+		m.ClearRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunCase unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RunCaseMutation) ResetEdge(name string) error {
+	switch name {
+	case runcase.EdgeRun:
+		m.ResetRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunCase edge %s", name)
+}
+
+// RunErrorMutation represents an operation that mutates the RunError nodes in the graph.
+type RunErrorMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	label         *string
+	key           *string
+	code          *string
+	message       *string
+	count         *int64
+	addcount      *int64
+	over          *int64
+	addover       *int64
+	clearedFields map[string]struct{}
+	run           *int
+	clearedrun    bool
+	done          bool
+	oldValue      func(context.Context) (*RunError, error)
+	predicates    []predicate.RunError
+}
+
+var _ ent.Mutation = (*RunErrorMutation)(nil)
+
+// runerrorOption allows management of the mutation configuration using functional options.
+type runerrorOption func(*RunErrorMutation)
+
+// newRunErrorMutation creates new mutation for the RunError entity.
+func newRunErrorMutation(c config, op Op, opts ...runerrorOption) *RunErrorMutation {
+	m := &RunErrorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRunError,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRunErrorID sets the ID field of the mutation.
+func withRunErrorID(id int) runerrorOption {
+	return func(m *RunErrorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RunError
+		)
+		m.oldValue = func(ctx context.Context) (*RunError, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RunError.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRunError sets the old RunError of the mutation.
+func withRunError(node *RunError) runerrorOption {
+	return func(m *RunErrorMutation) {
+		m.oldValue = func(context.Context) (*RunError, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RunErrorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RunErrorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RunErrorMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RunErrorMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RunError.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *RunErrorMutation) SetRunID(i int) {
+	m.run = &i
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *RunErrorMutation) RunID() (r int, exists bool) {
+	v := m.run
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldRunID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *RunErrorMutation) ResetRunID() {
+	m.run = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *RunErrorMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *RunErrorMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *RunErrorMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetKey sets the "key" field.
+func (m *RunErrorMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *RunErrorMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *RunErrorMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetCode sets the "code" field.
+func (m *RunErrorMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *RunErrorMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *RunErrorMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *RunErrorMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *RunErrorMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *RunErrorMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetCount sets the "count" field.
+func (m *RunErrorMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *RunErrorMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *RunErrorMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *RunErrorMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *RunErrorMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// SetOver sets the "over" field.
+func (m *RunErrorMutation) SetOver(i int64) {
+	m.over = &i
+	m.addover = nil
+}
+
+// Over returns the value of the "over" field in the mutation.
+func (m *RunErrorMutation) Over() (r int64, exists bool) {
+	v := m.over
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOver returns the old "over" field's value of the RunError entity.
+// If the RunError object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunErrorMutation) OldOver(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOver is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOver requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOver: %w", err)
+	}
+	return oldValue.Over, nil
+}
+
+// AddOver adds i to the "over" field.
+func (m *RunErrorMutation) AddOver(i int64) {
+	if m.addover != nil {
+		*m.addover += i
+	} else {
+		m.addover = &i
+	}
+}
+
+// AddedOver returns the value that was added to the "over" field in this mutation.
+func (m *RunErrorMutation) AddedOver() (r int64, exists bool) {
+	v := m.addover
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetOver resets all changes to the "over" field.
+func (m *RunErrorMutation) ResetOver() {
+	m.over = nil
+	m.addover = nil
+}
+
+// ClearRun clears the "run" edge to the Run entity.
+func (m *RunErrorMutation) ClearRun() {
+	m.clearedrun = true
+	m.clearedFields[runerror.FieldRunID] = struct{}{}
+}
+
+// RunCleared reports if the "run" edge to the Run entity was cleared.
+func (m *RunErrorMutation) RunCleared() bool {
+	return m.clearedrun
+}
+
+// RunIDs returns the "run" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RunID instead. It exists only for internal usage by the builders.
+func (m *RunErrorMutation) RunIDs() (ids []int) {
+	if id := m.run; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRun resets all changes to the "run" edge.
+func (m *RunErrorMutation) ResetRun() {
+	m.run = nil
+	m.clearedrun = false
+}
+
+// Where appends a list predicates to the RunErrorMutation builder.
+func (m *RunErrorMutation) Where(ps ...predicate.RunError) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RunErrorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RunErrorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RunError, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RunErrorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RunErrorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RunError).
+func (m *RunErrorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RunErrorMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.run != nil {
+		fields = append(fields, runerror.FieldRunID)
+	}
+	if m.label != nil {
+		fields = append(fields, runerror.FieldLabel)
+	}
+	if m.key != nil {
+		fields = append(fields, runerror.FieldKey)
+	}
+	if m.code != nil {
+		fields = append(fields, runerror.FieldCode)
+	}
+	if m.message != nil {
+		fields = append(fields, runerror.FieldMessage)
+	}
+	if m.count != nil {
+		fields = append(fields, runerror.FieldCount)
+	}
+	if m.over != nil {
+		fields = append(fields, runerror.FieldOver)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RunErrorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case runerror.FieldRunID:
+		return m.RunID()
+	case runerror.FieldLabel:
+		return m.Label()
+	case runerror.FieldKey:
+		return m.Key()
+	case runerror.FieldCode:
+		return m.Code()
+	case runerror.FieldMessage:
+		return m.Message()
+	case runerror.FieldCount:
+		return m.Count()
+	case runerror.FieldOver:
+		return m.Over()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RunErrorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case runerror.FieldRunID:
+		return m.OldRunID(ctx)
+	case runerror.FieldLabel:
+		return m.OldLabel(ctx)
+	case runerror.FieldKey:
+		return m.OldKey(ctx)
+	case runerror.FieldCode:
+		return m.OldCode(ctx)
+	case runerror.FieldMessage:
+		return m.OldMessage(ctx)
+	case runerror.FieldCount:
+		return m.OldCount(ctx)
+	case runerror.FieldOver:
+		return m.OldOver(ctx)
+	}
+	return nil, fmt.Errorf("unknown RunError field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunErrorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case runerror.FieldRunID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case runerror.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case runerror.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case runerror.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case runerror.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case runerror.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	case runerror.FieldOver:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOver(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunError field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RunErrorMutation) AddedFields() []string {
+	var fields []string
+	if m.addcount != nil {
+		fields = append(fields, runerror.FieldCount)
+	}
+	if m.addover != nil {
+		fields = append(fields, runerror.FieldOver)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RunErrorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case runerror.FieldCount:
+		return m.AddedCount()
+	case runerror.FieldOver:
+		return m.AddedOver()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunErrorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case runerror.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	case runerror.FieldOver:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddOver(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunError numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RunErrorMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RunErrorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RunErrorMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RunError nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RunErrorMutation) ResetField(name string) error {
+	switch name {
+	case runerror.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case runerror.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case runerror.FieldKey:
+		m.ResetKey()
+		return nil
+	case runerror.FieldCode:
+		m.ResetCode()
+		return nil
+	case runerror.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case runerror.FieldCount:
+		m.ResetCount()
+		return nil
+	case runerror.FieldOver:
+		m.ResetOver()
+		return nil
+	}
+	return fmt.Errorf("unknown RunError field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RunErrorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.run != nil {
+		edges = append(edges, runerror.EdgeRun)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RunErrorMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case runerror.EdgeRun:
+		if id := m.run; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RunErrorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RunErrorMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RunErrorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedrun {
+		edges = append(edges, runerror.EdgeRun)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RunErrorMutation) EdgeCleared(name string) bool {
+	switch name {
+	case runerror.EdgeRun:
+		return m.clearedrun
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RunErrorMutation) ClearEdge(name string) error {
+	switch name {
+	case runerror.EdgeRun:
+		m.ClearRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunError unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RunErrorMutation) ResetEdge(name string) error {
+	switch name {
+	case runerror.EdgeRun:
+		m.ResetRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunError edge %s", name)
+}
+
+// RunFindingMutation represents an operation that mutates the RunFinding nodes in the graph.
+type RunFindingMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	fingerprint   *string
+	tool          *string
+	rule_id       *string
+	rule_name     *string
+	risk          *string
+	confidence    *string
+	cwe           *int
+	addcwe        *int
+	uri           *string
+	method        *string
+	param         *string
+	attack        *string
+	evidence      *string
+	file          *string
+	line          *int
+	addline       *int
+	message       *string
+	description   *string
+	solution      *string
+	reference     *string
+	suppressed    *bool
+	clearedFields map[string]struct{}
+	run           *int
+	clearedrun    bool
+	done          bool
+	oldValue      func(context.Context) (*RunFinding, error)
+	predicates    []predicate.RunFinding
+}
+
+var _ ent.Mutation = (*RunFindingMutation)(nil)
+
+// runfindingOption allows management of the mutation configuration using functional options.
+type runfindingOption func(*RunFindingMutation)
+
+// newRunFindingMutation creates new mutation for the RunFinding entity.
+func newRunFindingMutation(c config, op Op, opts ...runfindingOption) *RunFindingMutation {
+	m := &RunFindingMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRunFinding,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRunFindingID sets the ID field of the mutation.
+func withRunFindingID(id int) runfindingOption {
+	return func(m *RunFindingMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RunFinding
+		)
+		m.oldValue = func(ctx context.Context) (*RunFinding, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RunFinding.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRunFinding sets the old RunFinding of the mutation.
+func withRunFinding(node *RunFinding) runfindingOption {
+	return func(m *RunFindingMutation) {
+		m.oldValue = func(context.Context) (*RunFinding, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RunFindingMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RunFindingMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RunFindingMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RunFindingMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RunFinding.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *RunFindingMutation) SetRunID(i int) {
+	m.run = &i
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *RunFindingMutation) RunID() (r int, exists bool) {
+	v := m.run
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldRunID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *RunFindingMutation) ResetRunID() {
+	m.run = nil
+}
+
+// SetFingerprint sets the "fingerprint" field.
+func (m *RunFindingMutation) SetFingerprint(s string) {
+	m.fingerprint = &s
+}
+
+// Fingerprint returns the value of the "fingerprint" field in the mutation.
+func (m *RunFindingMutation) Fingerprint() (r string, exists bool) {
+	v := m.fingerprint
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFingerprint returns the old "fingerprint" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldFingerprint(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFingerprint is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFingerprint requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFingerprint: %w", err)
+	}
+	return oldValue.Fingerprint, nil
+}
+
+// ResetFingerprint resets all changes to the "fingerprint" field.
+func (m *RunFindingMutation) ResetFingerprint() {
+	m.fingerprint = nil
+}
+
+// SetTool sets the "tool" field.
+func (m *RunFindingMutation) SetTool(s string) {
+	m.tool = &s
+}
+
+// Tool returns the value of the "tool" field in the mutation.
+func (m *RunFindingMutation) Tool() (r string, exists bool) {
+	v := m.tool
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTool returns the old "tool" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldTool(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTool is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTool requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTool: %w", err)
+	}
+	return oldValue.Tool, nil
+}
+
+// ResetTool resets all changes to the "tool" field.
+func (m *RunFindingMutation) ResetTool() {
+	m.tool = nil
+}
+
+// SetRuleID sets the "rule_id" field.
+func (m *RunFindingMutation) SetRuleID(s string) {
+	m.rule_id = &s
+}
+
+// RuleID returns the value of the "rule_id" field in the mutation.
+func (m *RunFindingMutation) RuleID() (r string, exists bool) {
+	v := m.rule_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleID returns the old "rule_id" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldRuleID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleID: %w", err)
+	}
+	return oldValue.RuleID, nil
+}
+
+// ResetRuleID resets all changes to the "rule_id" field.
+func (m *RunFindingMutation) ResetRuleID() {
+	m.rule_id = nil
+}
+
+// SetRuleName sets the "rule_name" field.
+func (m *RunFindingMutation) SetRuleName(s string) {
+	m.rule_name = &s
+}
+
+// RuleName returns the value of the "rule_name" field in the mutation.
+func (m *RunFindingMutation) RuleName() (r string, exists bool) {
+	v := m.rule_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleName returns the old "rule_name" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldRuleName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleName: %w", err)
+	}
+	return oldValue.RuleName, nil
+}
+
+// ResetRuleName resets all changes to the "rule_name" field.
+func (m *RunFindingMutation) ResetRuleName() {
+	m.rule_name = nil
+}
+
+// SetRisk sets the "risk" field.
+func (m *RunFindingMutation) SetRisk(s string) {
+	m.risk = &s
+}
+
+// Risk returns the value of the "risk" field in the mutation.
+func (m *RunFindingMutation) Risk() (r string, exists bool) {
+	v := m.risk
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRisk returns the old "risk" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldRisk(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRisk is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRisk requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRisk: %w", err)
+	}
+	return oldValue.Risk, nil
+}
+
+// ResetRisk resets all changes to the "risk" field.
+func (m *RunFindingMutation) ResetRisk() {
+	m.risk = nil
+}
+
+// SetConfidence sets the "confidence" field.
+func (m *RunFindingMutation) SetConfidence(s string) {
+	m.confidence = &s
+}
+
+// Confidence returns the value of the "confidence" field in the mutation.
+func (m *RunFindingMutation) Confidence() (r string, exists bool) {
+	v := m.confidence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldConfidence returns the old "confidence" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldConfidence(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldConfidence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldConfidence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldConfidence: %w", err)
+	}
+	return oldValue.Confidence, nil
+}
+
+// ResetConfidence resets all changes to the "confidence" field.
+func (m *RunFindingMutation) ResetConfidence() {
+	m.confidence = nil
+}
+
+// SetCwe sets the "cwe" field.
+func (m *RunFindingMutation) SetCwe(i int) {
+	m.cwe = &i
+	m.addcwe = nil
+}
+
+// Cwe returns the value of the "cwe" field in the mutation.
+func (m *RunFindingMutation) Cwe() (r int, exists bool) {
+	v := m.cwe
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCwe returns the old "cwe" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldCwe(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCwe is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCwe requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCwe: %w", err)
+	}
+	return oldValue.Cwe, nil
+}
+
+// AddCwe adds i to the "cwe" field.
+func (m *RunFindingMutation) AddCwe(i int) {
+	if m.addcwe != nil {
+		*m.addcwe += i
+	} else {
+		m.addcwe = &i
+	}
+}
+
+// AddedCwe returns the value that was added to the "cwe" field in this mutation.
+func (m *RunFindingMutation) AddedCwe() (r int, exists bool) {
+	v := m.addcwe
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCwe resets all changes to the "cwe" field.
+func (m *RunFindingMutation) ResetCwe() {
+	m.cwe = nil
+	m.addcwe = nil
+}
+
+// SetURI sets the "uri" field.
+func (m *RunFindingMutation) SetURI(s string) {
+	m.uri = &s
+}
+
+// URI returns the value of the "uri" field in the mutation.
+func (m *RunFindingMutation) URI() (r string, exists bool) {
+	v := m.uri
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldURI returns the old "uri" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldURI(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldURI is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldURI requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldURI: %w", err)
+	}
+	return oldValue.URI, nil
+}
+
+// ResetURI resets all changes to the "uri" field.
+func (m *RunFindingMutation) ResetURI() {
+	m.uri = nil
+}
+
+// SetMethod sets the "method" field.
+func (m *RunFindingMutation) SetMethod(s string) {
+	m.method = &s
+}
+
+// Method returns the value of the "method" field in the mutation.
+func (m *RunFindingMutation) Method() (r string, exists bool) {
+	v := m.method
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMethod returns the old "method" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldMethod(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMethod is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMethod requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMethod: %w", err)
+	}
+	return oldValue.Method, nil
+}
+
+// ResetMethod resets all changes to the "method" field.
+func (m *RunFindingMutation) ResetMethod() {
+	m.method = nil
+}
+
+// SetParam sets the "param" field.
+func (m *RunFindingMutation) SetParam(s string) {
+	m.param = &s
+}
+
+// Param returns the value of the "param" field in the mutation.
+func (m *RunFindingMutation) Param() (r string, exists bool) {
+	v := m.param
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldParam returns the old "param" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldParam(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldParam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldParam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldParam: %w", err)
+	}
+	return oldValue.Param, nil
+}
+
+// ResetParam resets all changes to the "param" field.
+func (m *RunFindingMutation) ResetParam() {
+	m.param = nil
+}
+
+// SetAttack sets the "attack" field.
+func (m *RunFindingMutation) SetAttack(s string) {
+	m.attack = &s
+}
+
+// Attack returns the value of the "attack" field in the mutation.
+func (m *RunFindingMutation) Attack() (r string, exists bool) {
+	v := m.attack
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttack returns the old "attack" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldAttack(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttack is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttack requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttack: %w", err)
+	}
+	return oldValue.Attack, nil
+}
+
+// ResetAttack resets all changes to the "attack" field.
+func (m *RunFindingMutation) ResetAttack() {
+	m.attack = nil
+}
+
+// SetEvidence sets the "evidence" field.
+func (m *RunFindingMutation) SetEvidence(s string) {
+	m.evidence = &s
+}
+
+// Evidence returns the value of the "evidence" field in the mutation.
+func (m *RunFindingMutation) Evidence() (r string, exists bool) {
+	v := m.evidence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvidence returns the old "evidence" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldEvidence(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvidence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvidence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvidence: %w", err)
+	}
+	return oldValue.Evidence, nil
+}
+
+// ResetEvidence resets all changes to the "evidence" field.
+func (m *RunFindingMutation) ResetEvidence() {
+	m.evidence = nil
+}
+
+// SetFile sets the "file" field.
+func (m *RunFindingMutation) SetFile(s string) {
+	m.file = &s
+}
+
+// File returns the value of the "file" field in the mutation.
+func (m *RunFindingMutation) File() (r string, exists bool) {
+	v := m.file
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFile returns the old "file" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldFile(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFile is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFile requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFile: %w", err)
+	}
+	return oldValue.File, nil
+}
+
+// ResetFile resets all changes to the "file" field.
+func (m *RunFindingMutation) ResetFile() {
+	m.file = nil
+}
+
+// SetLine sets the "line" field.
+func (m *RunFindingMutation) SetLine(i int) {
+	m.line = &i
+	m.addline = nil
+}
+
+// Line returns the value of the "line" field in the mutation.
+func (m *RunFindingMutation) Line() (r int, exists bool) {
+	v := m.line
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLine returns the old "line" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldLine(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLine is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLine requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLine: %w", err)
+	}
+	return oldValue.Line, nil
+}
+
+// AddLine adds i to the "line" field.
+func (m *RunFindingMutation) AddLine(i int) {
+	if m.addline != nil {
+		*m.addline += i
+	} else {
+		m.addline = &i
+	}
+}
+
+// AddedLine returns the value that was added to the "line" field in this mutation.
+func (m *RunFindingMutation) AddedLine() (r int, exists bool) {
+	v := m.addline
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLine resets all changes to the "line" field.
+func (m *RunFindingMutation) ResetLine() {
+	m.line = nil
+	m.addline = nil
+}
+
+// SetMessage sets the "message" field.
+func (m *RunFindingMutation) SetMessage(s string) {
+	m.message = &s
+}
+
+// Message returns the value of the "message" field in the mutation.
+func (m *RunFindingMutation) Message() (r string, exists bool) {
+	v := m.message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessage returns the old "message" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessage: %w", err)
+	}
+	return oldValue.Message, nil
+}
+
+// ResetMessage resets all changes to the "message" field.
+func (m *RunFindingMutation) ResetMessage() {
+	m.message = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *RunFindingMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *RunFindingMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *RunFindingMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetSolution sets the "solution" field.
+func (m *RunFindingMutation) SetSolution(s string) {
+	m.solution = &s
+}
+
+// Solution returns the value of the "solution" field in the mutation.
+func (m *RunFindingMutation) Solution() (r string, exists bool) {
+	v := m.solution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSolution returns the old "solution" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldSolution(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSolution is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSolution requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSolution: %w", err)
+	}
+	return oldValue.Solution, nil
+}
+
+// ResetSolution resets all changes to the "solution" field.
+func (m *RunFindingMutation) ResetSolution() {
+	m.solution = nil
+}
+
+// SetReference sets the "reference" field.
+func (m *RunFindingMutation) SetReference(s string) {
+	m.reference = &s
+}
+
+// Reference returns the value of the "reference" field in the mutation.
+func (m *RunFindingMutation) Reference() (r string, exists bool) {
+	v := m.reference
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReference returns the old "reference" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldReference(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReference is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReference requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReference: %w", err)
+	}
+	return oldValue.Reference, nil
+}
+
+// ResetReference resets all changes to the "reference" field.
+func (m *RunFindingMutation) ResetReference() {
+	m.reference = nil
+}
+
+// SetSuppressed sets the "suppressed" field.
+func (m *RunFindingMutation) SetSuppressed(b bool) {
+	m.suppressed = &b
+}
+
+// Suppressed returns the value of the "suppressed" field in the mutation.
+func (m *RunFindingMutation) Suppressed() (r bool, exists bool) {
+	v := m.suppressed
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSuppressed returns the old "suppressed" field's value of the RunFinding entity.
+// If the RunFinding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunFindingMutation) OldSuppressed(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSuppressed is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSuppressed requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSuppressed: %w", err)
+	}
+	return oldValue.Suppressed, nil
+}
+
+// ResetSuppressed resets all changes to the "suppressed" field.
+func (m *RunFindingMutation) ResetSuppressed() {
+	m.suppressed = nil
+}
+
+// ClearRun clears the "run" edge to the Run entity.
+func (m *RunFindingMutation) ClearRun() {
+	m.clearedrun = true
+	m.clearedFields[runfinding.FieldRunID] = struct{}{}
+}
+
+// RunCleared reports if the "run" edge to the Run entity was cleared.
+func (m *RunFindingMutation) RunCleared() bool {
+	return m.clearedrun
+}
+
+// RunIDs returns the "run" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RunID instead. It exists only for internal usage by the builders.
+func (m *RunFindingMutation) RunIDs() (ids []int) {
+	if id := m.run; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRun resets all changes to the "run" edge.
+func (m *RunFindingMutation) ResetRun() {
+	m.run = nil
+	m.clearedrun = false
+}
+
+// Where appends a list predicates to the RunFindingMutation builder.
+func (m *RunFindingMutation) Where(ps ...predicate.RunFinding) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RunFindingMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RunFindingMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RunFinding, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RunFindingMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RunFindingMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RunFinding).
+func (m *RunFindingMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RunFindingMutation) Fields() []string {
+	fields := make([]string, 0, 20)
+	if m.run != nil {
+		fields = append(fields, runfinding.FieldRunID)
+	}
+	if m.fingerprint != nil {
+		fields = append(fields, runfinding.FieldFingerprint)
+	}
+	if m.tool != nil {
+		fields = append(fields, runfinding.FieldTool)
+	}
+	if m.rule_id != nil {
+		fields = append(fields, runfinding.FieldRuleID)
+	}
+	if m.rule_name != nil {
+		fields = append(fields, runfinding.FieldRuleName)
+	}
+	if m.risk != nil {
+		fields = append(fields, runfinding.FieldRisk)
+	}
+	if m.confidence != nil {
+		fields = append(fields, runfinding.FieldConfidence)
+	}
+	if m.cwe != nil {
+		fields = append(fields, runfinding.FieldCwe)
+	}
+	if m.uri != nil {
+		fields = append(fields, runfinding.FieldURI)
+	}
+	if m.method != nil {
+		fields = append(fields, runfinding.FieldMethod)
+	}
+	if m.param != nil {
+		fields = append(fields, runfinding.FieldParam)
+	}
+	if m.attack != nil {
+		fields = append(fields, runfinding.FieldAttack)
+	}
+	if m.evidence != nil {
+		fields = append(fields, runfinding.FieldEvidence)
+	}
+	if m.file != nil {
+		fields = append(fields, runfinding.FieldFile)
+	}
+	if m.line != nil {
+		fields = append(fields, runfinding.FieldLine)
+	}
+	if m.message != nil {
+		fields = append(fields, runfinding.FieldMessage)
+	}
+	if m.description != nil {
+		fields = append(fields, runfinding.FieldDescription)
+	}
+	if m.solution != nil {
+		fields = append(fields, runfinding.FieldSolution)
+	}
+	if m.reference != nil {
+		fields = append(fields, runfinding.FieldReference)
+	}
+	if m.suppressed != nil {
+		fields = append(fields, runfinding.FieldSuppressed)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RunFindingMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case runfinding.FieldRunID:
+		return m.RunID()
+	case runfinding.FieldFingerprint:
+		return m.Fingerprint()
+	case runfinding.FieldTool:
+		return m.Tool()
+	case runfinding.FieldRuleID:
+		return m.RuleID()
+	case runfinding.FieldRuleName:
+		return m.RuleName()
+	case runfinding.FieldRisk:
+		return m.Risk()
+	case runfinding.FieldConfidence:
+		return m.Confidence()
+	case runfinding.FieldCwe:
+		return m.Cwe()
+	case runfinding.FieldURI:
+		return m.URI()
+	case runfinding.FieldMethod:
+		return m.Method()
+	case runfinding.FieldParam:
+		return m.Param()
+	case runfinding.FieldAttack:
+		return m.Attack()
+	case runfinding.FieldEvidence:
+		return m.Evidence()
+	case runfinding.FieldFile:
+		return m.File()
+	case runfinding.FieldLine:
+		return m.Line()
+	case runfinding.FieldMessage:
+		return m.Message()
+	case runfinding.FieldDescription:
+		return m.Description()
+	case runfinding.FieldSolution:
+		return m.Solution()
+	case runfinding.FieldReference:
+		return m.Reference()
+	case runfinding.FieldSuppressed:
+		return m.Suppressed()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RunFindingMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case runfinding.FieldRunID:
+		return m.OldRunID(ctx)
+	case runfinding.FieldFingerprint:
+		return m.OldFingerprint(ctx)
+	case runfinding.FieldTool:
+		return m.OldTool(ctx)
+	case runfinding.FieldRuleID:
+		return m.OldRuleID(ctx)
+	case runfinding.FieldRuleName:
+		return m.OldRuleName(ctx)
+	case runfinding.FieldRisk:
+		return m.OldRisk(ctx)
+	case runfinding.FieldConfidence:
+		return m.OldConfidence(ctx)
+	case runfinding.FieldCwe:
+		return m.OldCwe(ctx)
+	case runfinding.FieldURI:
+		return m.OldURI(ctx)
+	case runfinding.FieldMethod:
+		return m.OldMethod(ctx)
+	case runfinding.FieldParam:
+		return m.OldParam(ctx)
+	case runfinding.FieldAttack:
+		return m.OldAttack(ctx)
+	case runfinding.FieldEvidence:
+		return m.OldEvidence(ctx)
+	case runfinding.FieldFile:
+		return m.OldFile(ctx)
+	case runfinding.FieldLine:
+		return m.OldLine(ctx)
+	case runfinding.FieldMessage:
+		return m.OldMessage(ctx)
+	case runfinding.FieldDescription:
+		return m.OldDescription(ctx)
+	case runfinding.FieldSolution:
+		return m.OldSolution(ctx)
+	case runfinding.FieldReference:
+		return m.OldReference(ctx)
+	case runfinding.FieldSuppressed:
+		return m.OldSuppressed(ctx)
+	}
+	return nil, fmt.Errorf("unknown RunFinding field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunFindingMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case runfinding.FieldRunID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case runfinding.FieldFingerprint:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFingerprint(v)
+		return nil
+	case runfinding.FieldTool:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTool(v)
+		return nil
+	case runfinding.FieldRuleID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleID(v)
+		return nil
+	case runfinding.FieldRuleName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleName(v)
+		return nil
+	case runfinding.FieldRisk:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRisk(v)
+		return nil
+	case runfinding.FieldConfidence:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetConfidence(v)
+		return nil
+	case runfinding.FieldCwe:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCwe(v)
+		return nil
+	case runfinding.FieldURI:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetURI(v)
+		return nil
+	case runfinding.FieldMethod:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMethod(v)
+		return nil
+	case runfinding.FieldParam:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetParam(v)
+		return nil
+	case runfinding.FieldAttack:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttack(v)
+		return nil
+	case runfinding.FieldEvidence:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvidence(v)
+		return nil
+	case runfinding.FieldFile:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFile(v)
+		return nil
+	case runfinding.FieldLine:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLine(v)
+		return nil
+	case runfinding.FieldMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessage(v)
+		return nil
+	case runfinding.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case runfinding.FieldSolution:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSolution(v)
+		return nil
+	case runfinding.FieldReference:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReference(v)
+		return nil
+	case runfinding.FieldSuppressed:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSuppressed(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunFinding field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RunFindingMutation) AddedFields() []string {
+	var fields []string
+	if m.addcwe != nil {
+		fields = append(fields, runfinding.FieldCwe)
+	}
+	if m.addline != nil {
+		fields = append(fields, runfinding.FieldLine)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RunFindingMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case runfinding.FieldCwe:
+		return m.AddedCwe()
+	case runfinding.FieldLine:
+		return m.AddedLine()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunFindingMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case runfinding.FieldCwe:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCwe(v)
+		return nil
+	case runfinding.FieldLine:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLine(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunFinding numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RunFindingMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RunFindingMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RunFindingMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RunFinding nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RunFindingMutation) ResetField(name string) error {
+	switch name {
+	case runfinding.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case runfinding.FieldFingerprint:
+		m.ResetFingerprint()
+		return nil
+	case runfinding.FieldTool:
+		m.ResetTool()
+		return nil
+	case runfinding.FieldRuleID:
+		m.ResetRuleID()
+		return nil
+	case runfinding.FieldRuleName:
+		m.ResetRuleName()
+		return nil
+	case runfinding.FieldRisk:
+		m.ResetRisk()
+		return nil
+	case runfinding.FieldConfidence:
+		m.ResetConfidence()
+		return nil
+	case runfinding.FieldCwe:
+		m.ResetCwe()
+		return nil
+	case runfinding.FieldURI:
+		m.ResetURI()
+		return nil
+	case runfinding.FieldMethod:
+		m.ResetMethod()
+		return nil
+	case runfinding.FieldParam:
+		m.ResetParam()
+		return nil
+	case runfinding.FieldAttack:
+		m.ResetAttack()
+		return nil
+	case runfinding.FieldEvidence:
+		m.ResetEvidence()
+		return nil
+	case runfinding.FieldFile:
+		m.ResetFile()
+		return nil
+	case runfinding.FieldLine:
+		m.ResetLine()
+		return nil
+	case runfinding.FieldMessage:
+		m.ResetMessage()
+		return nil
+	case runfinding.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case runfinding.FieldSolution:
+		m.ResetSolution()
+		return nil
+	case runfinding.FieldReference:
+		m.ResetReference()
+		return nil
+	case runfinding.FieldSuppressed:
+		m.ResetSuppressed()
+		return nil
+	}
+	return fmt.Errorf("unknown RunFinding field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RunFindingMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.run != nil {
+		edges = append(edges, runfinding.EdgeRun)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RunFindingMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case runfinding.EdgeRun:
+		if id := m.run; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RunFindingMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RunFindingMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RunFindingMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedrun {
+		edges = append(edges, runfinding.EdgeRun)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RunFindingMutation) EdgeCleared(name string) bool {
+	switch name {
+	case runfinding.EdgeRun:
+		return m.clearedrun
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RunFindingMutation) ClearEdge(name string) error {
+	switch name {
+	case runfinding.EdgeRun:
+		m.ClearRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunFinding unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RunFindingMutation) ResetEdge(name string) error {
+	switch name {
+	case runfinding.EdgeRun:
+		m.ResetRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunFinding edge %s", name)
+}
+
+// RunLabelMutation represents an operation that mutates the RunLabel nodes in the graph.
+type RunLabelMutation struct {
+	config
+	op                  Op
+	typ                 string
+	id                  *int
+	name                *string
+	kind                *runlabel.Kind
+	transaction         *bool
+	count               *int64
+	addcount            *int64
+	errors              *int64
+	adderrors           *int64
+	sum_ms              *float64
+	addsum_ms           *float64
+	min_ms              *float64
+	addmin_ms           *float64
+	max_ms              *float64
+	addmax_ms           *float64
+	bytes_recv          *int64
+	addbytes_recv       *int64
+	bytes_sent          *int64
+	addbytes_sent       *int64
+	first_start_ms      *int64
+	addfirst_start_ms   *int64
+	last_end_ms         *int64
+	addlast_end_ms      *int64
+	max_threads         *int
+	addmax_threads      *int
+	throughput_per_s    *float64
+	addthroughput_per_s *float64
+	p50_ms              *float64
+	addp50_ms           *float64
+	p90_ms              *float64
+	addp90_ms           *float64
+	p95_ms              *float64
+	addp95_ms           *float64
+	p99_ms              *float64
+	addp99_ms           *float64
+	stated              *map[string]float64
+	codes               *map[string]int64
+	hist_all            *[]byte
+	hist_ok             *[]byte
+	clearedFields       map[string]struct{}
+	run                 *int
+	clearedrun          bool
+	buckets             map[int]struct{}
+	removedbuckets      map[int]struct{}
+	clearedbuckets      bool
+	done                bool
+	oldValue            func(context.Context) (*RunLabel, error)
+	predicates          []predicate.RunLabel
+}
+
+var _ ent.Mutation = (*RunLabelMutation)(nil)
+
+// runlabelOption allows management of the mutation configuration using functional options.
+type runlabelOption func(*RunLabelMutation)
+
+// newRunLabelMutation creates new mutation for the RunLabel entity.
+func newRunLabelMutation(c config, op Op, opts ...runlabelOption) *RunLabelMutation {
+	m := &RunLabelMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRunLabel,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRunLabelID sets the ID field of the mutation.
+func withRunLabelID(id int) runlabelOption {
+	return func(m *RunLabelMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RunLabel
+		)
+		m.oldValue = func(ctx context.Context) (*RunLabel, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RunLabel.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRunLabel sets the old RunLabel of the mutation.
+func withRunLabel(node *RunLabel) runlabelOption {
+	return func(m *RunLabelMutation) {
+		m.oldValue = func(context.Context) (*RunLabel, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RunLabelMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RunLabelMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RunLabelMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RunLabelMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RunLabel.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetRunID sets the "run_id" field.
+func (m *RunLabelMutation) SetRunID(i int) {
+	m.run = &i
+}
+
+// RunID returns the value of the "run_id" field in the mutation.
+func (m *RunLabelMutation) RunID() (r int, exists bool) {
+	v := m.run
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRunID returns the old "run_id" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldRunID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRunID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRunID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRunID: %w", err)
+	}
+	return oldValue.RunID, nil
+}
+
+// ResetRunID resets all changes to the "run_id" field.
+func (m *RunLabelMutation) ResetRunID() {
+	m.run = nil
+}
+
+// SetName sets the "name" field.
+func (m *RunLabelMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *RunLabelMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *RunLabelMutation) ResetName() {
+	m.name = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *RunLabelMutation) SetKind(r runlabel.Kind) {
+	m.kind = &r
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *RunLabelMutation) Kind() (r runlabel.Kind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldKind(ctx context.Context) (v runlabel.Kind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *RunLabelMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTransaction sets the "transaction" field.
+func (m *RunLabelMutation) SetTransaction(b bool) {
+	m.transaction = &b
+}
+
+// Transaction returns the value of the "transaction" field in the mutation.
+func (m *RunLabelMutation) Transaction() (r bool, exists bool) {
+	v := m.transaction
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTransaction returns the old "transaction" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldTransaction(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTransaction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTransaction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTransaction: %w", err)
+	}
+	return oldValue.Transaction, nil
+}
+
+// ResetTransaction resets all changes to the "transaction" field.
+func (m *RunLabelMutation) ResetTransaction() {
+	m.transaction = nil
+}
+
+// SetCount sets the "count" field.
+func (m *RunLabelMutation) SetCount(i int64) {
+	m.count = &i
+	m.addcount = nil
+}
+
+// Count returns the value of the "count" field in the mutation.
+func (m *RunLabelMutation) Count() (r int64, exists bool) {
+	v := m.count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCount returns the old "count" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldCount(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCount: %w", err)
+	}
+	return oldValue.Count, nil
+}
+
+// AddCount adds i to the "count" field.
+func (m *RunLabelMutation) AddCount(i int64) {
+	if m.addcount != nil {
+		*m.addcount += i
+	} else {
+		m.addcount = &i
+	}
+}
+
+// AddedCount returns the value that was added to the "count" field in this mutation.
+func (m *RunLabelMutation) AddedCount() (r int64, exists bool) {
+	v := m.addcount
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCount resets all changes to the "count" field.
+func (m *RunLabelMutation) ResetCount() {
+	m.count = nil
+	m.addcount = nil
+}
+
+// SetErrors sets the "errors" field.
+func (m *RunLabelMutation) SetErrors(i int64) {
+	m.errors = &i
+	m.adderrors = nil
+}
+
+// Errors returns the value of the "errors" field in the mutation.
+func (m *RunLabelMutation) Errors() (r int64, exists bool) {
+	v := m.errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrors returns the old "errors" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldErrors(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrors: %w", err)
+	}
+	return oldValue.Errors, nil
+}
+
+// AddErrors adds i to the "errors" field.
+func (m *RunLabelMutation) AddErrors(i int64) {
+	if m.adderrors != nil {
+		*m.adderrors += i
+	} else {
+		m.adderrors = &i
+	}
+}
+
+// AddedErrors returns the value that was added to the "errors" field in this mutation.
+func (m *RunLabelMutation) AddedErrors() (r int64, exists bool) {
+	v := m.adderrors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetErrors resets all changes to the "errors" field.
+func (m *RunLabelMutation) ResetErrors() {
+	m.errors = nil
+	m.adderrors = nil
+}
+
+// SetSumMs sets the "sum_ms" field.
+func (m *RunLabelMutation) SetSumMs(f float64) {
+	m.sum_ms = &f
+	m.addsum_ms = nil
+}
+
+// SumMs returns the value of the "sum_ms" field in the mutation.
+func (m *RunLabelMutation) SumMs() (r float64, exists bool) {
+	v := m.sum_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSumMs returns the old "sum_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldSumMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSumMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSumMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSumMs: %w", err)
+	}
+	return oldValue.SumMs, nil
+}
+
+// AddSumMs adds f to the "sum_ms" field.
+func (m *RunLabelMutation) AddSumMs(f float64) {
+	if m.addsum_ms != nil {
+		*m.addsum_ms += f
+	} else {
+		m.addsum_ms = &f
+	}
+}
+
+// AddedSumMs returns the value that was added to the "sum_ms" field in this mutation.
+func (m *RunLabelMutation) AddedSumMs() (r float64, exists bool) {
+	v := m.addsum_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSumMs resets all changes to the "sum_ms" field.
+func (m *RunLabelMutation) ResetSumMs() {
+	m.sum_ms = nil
+	m.addsum_ms = nil
+}
+
+// SetMinMs sets the "min_ms" field.
+func (m *RunLabelMutation) SetMinMs(f float64) {
+	m.min_ms = &f
+	m.addmin_ms = nil
+}
+
+// MinMs returns the value of the "min_ms" field in the mutation.
+func (m *RunLabelMutation) MinMs() (r float64, exists bool) {
+	v := m.min_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMinMs returns the old "min_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldMinMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMinMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMinMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMinMs: %w", err)
+	}
+	return oldValue.MinMs, nil
+}
+
+// AddMinMs adds f to the "min_ms" field.
+func (m *RunLabelMutation) AddMinMs(f float64) {
+	if m.addmin_ms != nil {
+		*m.addmin_ms += f
+	} else {
+		m.addmin_ms = &f
+	}
+}
+
+// AddedMinMs returns the value that was added to the "min_ms" field in this mutation.
+func (m *RunLabelMutation) AddedMinMs() (r float64, exists bool) {
+	v := m.addmin_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMinMs resets all changes to the "min_ms" field.
+func (m *RunLabelMutation) ResetMinMs() {
+	m.min_ms = nil
+	m.addmin_ms = nil
+}
+
+// SetMaxMs sets the "max_ms" field.
+func (m *RunLabelMutation) SetMaxMs(f float64) {
+	m.max_ms = &f
+	m.addmax_ms = nil
+}
+
+// MaxMs returns the value of the "max_ms" field in the mutation.
+func (m *RunLabelMutation) MaxMs() (r float64, exists bool) {
+	v := m.max_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxMs returns the old "max_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldMaxMs(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxMs: %w", err)
+	}
+	return oldValue.MaxMs, nil
+}
+
+// AddMaxMs adds f to the "max_ms" field.
+func (m *RunLabelMutation) AddMaxMs(f float64) {
+	if m.addmax_ms != nil {
+		*m.addmax_ms += f
+	} else {
+		m.addmax_ms = &f
+	}
+}
+
+// AddedMaxMs returns the value that was added to the "max_ms" field in this mutation.
+func (m *RunLabelMutation) AddedMaxMs() (r float64, exists bool) {
+	v := m.addmax_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxMs resets all changes to the "max_ms" field.
+func (m *RunLabelMutation) ResetMaxMs() {
+	m.max_ms = nil
+	m.addmax_ms = nil
+}
+
+// SetBytesRecv sets the "bytes_recv" field.
+func (m *RunLabelMutation) SetBytesRecv(i int64) {
+	m.bytes_recv = &i
+	m.addbytes_recv = nil
+}
+
+// BytesRecv returns the value of the "bytes_recv" field in the mutation.
+func (m *RunLabelMutation) BytesRecv() (r int64, exists bool) {
+	v := m.bytes_recv
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBytesRecv returns the old "bytes_recv" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldBytesRecv(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBytesRecv is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBytesRecv requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBytesRecv: %w", err)
+	}
+	return oldValue.BytesRecv, nil
+}
+
+// AddBytesRecv adds i to the "bytes_recv" field.
+func (m *RunLabelMutation) AddBytesRecv(i int64) {
+	if m.addbytes_recv != nil {
+		*m.addbytes_recv += i
+	} else {
+		m.addbytes_recv = &i
+	}
+}
+
+// AddedBytesRecv returns the value that was added to the "bytes_recv" field in this mutation.
+func (m *RunLabelMutation) AddedBytesRecv() (r int64, exists bool) {
+	v := m.addbytes_recv
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBytesRecv resets all changes to the "bytes_recv" field.
+func (m *RunLabelMutation) ResetBytesRecv() {
+	m.bytes_recv = nil
+	m.addbytes_recv = nil
+}
+
+// SetBytesSent sets the "bytes_sent" field.
+func (m *RunLabelMutation) SetBytesSent(i int64) {
+	m.bytes_sent = &i
+	m.addbytes_sent = nil
+}
+
+// BytesSent returns the value of the "bytes_sent" field in the mutation.
+func (m *RunLabelMutation) BytesSent() (r int64, exists bool) {
+	v := m.bytes_sent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBytesSent returns the old "bytes_sent" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldBytesSent(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBytesSent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBytesSent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBytesSent: %w", err)
+	}
+	return oldValue.BytesSent, nil
+}
+
+// AddBytesSent adds i to the "bytes_sent" field.
+func (m *RunLabelMutation) AddBytesSent(i int64) {
+	if m.addbytes_sent != nil {
+		*m.addbytes_sent += i
+	} else {
+		m.addbytes_sent = &i
+	}
+}
+
+// AddedBytesSent returns the value that was added to the "bytes_sent" field in this mutation.
+func (m *RunLabelMutation) AddedBytesSent() (r int64, exists bool) {
+	v := m.addbytes_sent
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetBytesSent resets all changes to the "bytes_sent" field.
+func (m *RunLabelMutation) ResetBytesSent() {
+	m.bytes_sent = nil
+	m.addbytes_sent = nil
+}
+
+// SetFirstStartMs sets the "first_start_ms" field.
+func (m *RunLabelMutation) SetFirstStartMs(i int64) {
+	m.first_start_ms = &i
+	m.addfirst_start_ms = nil
+}
+
+// FirstStartMs returns the value of the "first_start_ms" field in the mutation.
+func (m *RunLabelMutation) FirstStartMs() (r int64, exists bool) {
+	v := m.first_start_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstStartMs returns the old "first_start_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldFirstStartMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstStartMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstStartMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstStartMs: %w", err)
+	}
+	return oldValue.FirstStartMs, nil
+}
+
+// AddFirstStartMs adds i to the "first_start_ms" field.
+func (m *RunLabelMutation) AddFirstStartMs(i int64) {
+	if m.addfirst_start_ms != nil {
+		*m.addfirst_start_ms += i
+	} else {
+		m.addfirst_start_ms = &i
+	}
+}
+
+// AddedFirstStartMs returns the value that was added to the "first_start_ms" field in this mutation.
+func (m *RunLabelMutation) AddedFirstStartMs() (r int64, exists bool) {
+	v := m.addfirst_start_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFirstStartMs resets all changes to the "first_start_ms" field.
+func (m *RunLabelMutation) ResetFirstStartMs() {
+	m.first_start_ms = nil
+	m.addfirst_start_ms = nil
+}
+
+// SetLastEndMs sets the "last_end_ms" field.
+func (m *RunLabelMutation) SetLastEndMs(i int64) {
+	m.last_end_ms = &i
+	m.addlast_end_ms = nil
+}
+
+// LastEndMs returns the value of the "last_end_ms" field in the mutation.
+func (m *RunLabelMutation) LastEndMs() (r int64, exists bool) {
+	v := m.last_end_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastEndMs returns the old "last_end_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldLastEndMs(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastEndMs is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastEndMs requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastEndMs: %w", err)
+	}
+	return oldValue.LastEndMs, nil
+}
+
+// AddLastEndMs adds i to the "last_end_ms" field.
+func (m *RunLabelMutation) AddLastEndMs(i int64) {
+	if m.addlast_end_ms != nil {
+		*m.addlast_end_ms += i
+	} else {
+		m.addlast_end_ms = &i
+	}
+}
+
+// AddedLastEndMs returns the value that was added to the "last_end_ms" field in this mutation.
+func (m *RunLabelMutation) AddedLastEndMs() (r int64, exists bool) {
+	v := m.addlast_end_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLastEndMs resets all changes to the "last_end_ms" field.
+func (m *RunLabelMutation) ResetLastEndMs() {
+	m.last_end_ms = nil
+	m.addlast_end_ms = nil
+}
+
+// SetMaxThreads sets the "max_threads" field.
+func (m *RunLabelMutation) SetMaxThreads(i int) {
+	m.max_threads = &i
+	m.addmax_threads = nil
+}
+
+// MaxThreads returns the value of the "max_threads" field in the mutation.
+func (m *RunLabelMutation) MaxThreads() (r int, exists bool) {
+	v := m.max_threads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMaxThreads returns the old "max_threads" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldMaxThreads(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMaxThreads is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMaxThreads requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMaxThreads: %w", err)
+	}
+	return oldValue.MaxThreads, nil
+}
+
+// AddMaxThreads adds i to the "max_threads" field.
+func (m *RunLabelMutation) AddMaxThreads(i int) {
+	if m.addmax_threads != nil {
+		*m.addmax_threads += i
+	} else {
+		m.addmax_threads = &i
+	}
+}
+
+// AddedMaxThreads returns the value that was added to the "max_threads" field in this mutation.
+func (m *RunLabelMutation) AddedMaxThreads() (r int, exists bool) {
+	v := m.addmax_threads
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetMaxThreads resets all changes to the "max_threads" field.
+func (m *RunLabelMutation) ResetMaxThreads() {
+	m.max_threads = nil
+	m.addmax_threads = nil
+}
+
+// SetThroughputPerS sets the "throughput_per_s" field.
+func (m *RunLabelMutation) SetThroughputPerS(f float64) {
+	m.throughput_per_s = &f
+	m.addthroughput_per_s = nil
+}
+
+// ThroughputPerS returns the value of the "throughput_per_s" field in the mutation.
+func (m *RunLabelMutation) ThroughputPerS() (r float64, exists bool) {
+	v := m.throughput_per_s
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldThroughputPerS returns the old "throughput_per_s" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldThroughputPerS(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldThroughputPerS is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldThroughputPerS requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldThroughputPerS: %w", err)
+	}
+	return oldValue.ThroughputPerS, nil
+}
+
+// AddThroughputPerS adds f to the "throughput_per_s" field.
+func (m *RunLabelMutation) AddThroughputPerS(f float64) {
+	if m.addthroughput_per_s != nil {
+		*m.addthroughput_per_s += f
+	} else {
+		m.addthroughput_per_s = &f
+	}
+}
+
+// AddedThroughputPerS returns the value that was added to the "throughput_per_s" field in this mutation.
+func (m *RunLabelMutation) AddedThroughputPerS() (r float64, exists bool) {
+	v := m.addthroughput_per_s
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetThroughputPerS resets all changes to the "throughput_per_s" field.
+func (m *RunLabelMutation) ResetThroughputPerS() {
+	m.throughput_per_s = nil
+	m.addthroughput_per_s = nil
+}
+
+// SetP50Ms sets the "p50_ms" field.
+func (m *RunLabelMutation) SetP50Ms(f float64) {
+	m.p50_ms = &f
+	m.addp50_ms = nil
+}
+
+// P50Ms returns the value of the "p50_ms" field in the mutation.
+func (m *RunLabelMutation) P50Ms() (r float64, exists bool) {
+	v := m.p50_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldP50Ms returns the old "p50_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldP50Ms(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldP50Ms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldP50Ms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldP50Ms: %w", err)
+	}
+	return oldValue.P50Ms, nil
+}
+
+// AddP50Ms adds f to the "p50_ms" field.
+func (m *RunLabelMutation) AddP50Ms(f float64) {
+	if m.addp50_ms != nil {
+		*m.addp50_ms += f
+	} else {
+		m.addp50_ms = &f
+	}
+}
+
+// AddedP50Ms returns the value that was added to the "p50_ms" field in this mutation.
+func (m *RunLabelMutation) AddedP50Ms() (r float64, exists bool) {
+	v := m.addp50_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearP50Ms clears the value of the "p50_ms" field.
+func (m *RunLabelMutation) ClearP50Ms() {
+	m.p50_ms = nil
+	m.addp50_ms = nil
+	m.clearedFields[runlabel.FieldP50Ms] = struct{}{}
+}
+
+// P50MsCleared returns if the "p50_ms" field was cleared in this mutation.
+func (m *RunLabelMutation) P50MsCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldP50Ms]
+	return ok
+}
+
+// ResetP50Ms resets all changes to the "p50_ms" field.
+func (m *RunLabelMutation) ResetP50Ms() {
+	m.p50_ms = nil
+	m.addp50_ms = nil
+	delete(m.clearedFields, runlabel.FieldP50Ms)
+}
+
+// SetP90Ms sets the "p90_ms" field.
+func (m *RunLabelMutation) SetP90Ms(f float64) {
+	m.p90_ms = &f
+	m.addp90_ms = nil
+}
+
+// P90Ms returns the value of the "p90_ms" field in the mutation.
+func (m *RunLabelMutation) P90Ms() (r float64, exists bool) {
+	v := m.p90_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldP90Ms returns the old "p90_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldP90Ms(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldP90Ms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldP90Ms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldP90Ms: %w", err)
+	}
+	return oldValue.P90Ms, nil
+}
+
+// AddP90Ms adds f to the "p90_ms" field.
+func (m *RunLabelMutation) AddP90Ms(f float64) {
+	if m.addp90_ms != nil {
+		*m.addp90_ms += f
+	} else {
+		m.addp90_ms = &f
+	}
+}
+
+// AddedP90Ms returns the value that was added to the "p90_ms" field in this mutation.
+func (m *RunLabelMutation) AddedP90Ms() (r float64, exists bool) {
+	v := m.addp90_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearP90Ms clears the value of the "p90_ms" field.
+func (m *RunLabelMutation) ClearP90Ms() {
+	m.p90_ms = nil
+	m.addp90_ms = nil
+	m.clearedFields[runlabel.FieldP90Ms] = struct{}{}
+}
+
+// P90MsCleared returns if the "p90_ms" field was cleared in this mutation.
+func (m *RunLabelMutation) P90MsCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldP90Ms]
+	return ok
+}
+
+// ResetP90Ms resets all changes to the "p90_ms" field.
+func (m *RunLabelMutation) ResetP90Ms() {
+	m.p90_ms = nil
+	m.addp90_ms = nil
+	delete(m.clearedFields, runlabel.FieldP90Ms)
+}
+
+// SetP95Ms sets the "p95_ms" field.
+func (m *RunLabelMutation) SetP95Ms(f float64) {
+	m.p95_ms = &f
+	m.addp95_ms = nil
+}
+
+// P95Ms returns the value of the "p95_ms" field in the mutation.
+func (m *RunLabelMutation) P95Ms() (r float64, exists bool) {
+	v := m.p95_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldP95Ms returns the old "p95_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldP95Ms(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldP95Ms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldP95Ms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldP95Ms: %w", err)
+	}
+	return oldValue.P95Ms, nil
+}
+
+// AddP95Ms adds f to the "p95_ms" field.
+func (m *RunLabelMutation) AddP95Ms(f float64) {
+	if m.addp95_ms != nil {
+		*m.addp95_ms += f
+	} else {
+		m.addp95_ms = &f
+	}
+}
+
+// AddedP95Ms returns the value that was added to the "p95_ms" field in this mutation.
+func (m *RunLabelMutation) AddedP95Ms() (r float64, exists bool) {
+	v := m.addp95_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearP95Ms clears the value of the "p95_ms" field.
+func (m *RunLabelMutation) ClearP95Ms() {
+	m.p95_ms = nil
+	m.addp95_ms = nil
+	m.clearedFields[runlabel.FieldP95Ms] = struct{}{}
+}
+
+// P95MsCleared returns if the "p95_ms" field was cleared in this mutation.
+func (m *RunLabelMutation) P95MsCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldP95Ms]
+	return ok
+}
+
+// ResetP95Ms resets all changes to the "p95_ms" field.
+func (m *RunLabelMutation) ResetP95Ms() {
+	m.p95_ms = nil
+	m.addp95_ms = nil
+	delete(m.clearedFields, runlabel.FieldP95Ms)
+}
+
+// SetP99Ms sets the "p99_ms" field.
+func (m *RunLabelMutation) SetP99Ms(f float64) {
+	m.p99_ms = &f
+	m.addp99_ms = nil
+}
+
+// P99Ms returns the value of the "p99_ms" field in the mutation.
+func (m *RunLabelMutation) P99Ms() (r float64, exists bool) {
+	v := m.p99_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldP99Ms returns the old "p99_ms" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldP99Ms(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldP99Ms is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldP99Ms requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldP99Ms: %w", err)
+	}
+	return oldValue.P99Ms, nil
+}
+
+// AddP99Ms adds f to the "p99_ms" field.
+func (m *RunLabelMutation) AddP99Ms(f float64) {
+	if m.addp99_ms != nil {
+		*m.addp99_ms += f
+	} else {
+		m.addp99_ms = &f
+	}
+}
+
+// AddedP99Ms returns the value that was added to the "p99_ms" field in this mutation.
+func (m *RunLabelMutation) AddedP99Ms() (r float64, exists bool) {
+	v := m.addp99_ms
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearP99Ms clears the value of the "p99_ms" field.
+func (m *RunLabelMutation) ClearP99Ms() {
+	m.p99_ms = nil
+	m.addp99_ms = nil
+	m.clearedFields[runlabel.FieldP99Ms] = struct{}{}
+}
+
+// P99MsCleared returns if the "p99_ms" field was cleared in this mutation.
+func (m *RunLabelMutation) P99MsCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldP99Ms]
+	return ok
+}
+
+// ResetP99Ms resets all changes to the "p99_ms" field.
+func (m *RunLabelMutation) ResetP99Ms() {
+	m.p99_ms = nil
+	m.addp99_ms = nil
+	delete(m.clearedFields, runlabel.FieldP99Ms)
+}
+
+// SetStated sets the "stated" field.
+func (m *RunLabelMutation) SetStated(value map[string]float64) {
+	m.stated = &value
+}
+
+// Stated returns the value of the "stated" field in the mutation.
+func (m *RunLabelMutation) Stated() (r map[string]float64, exists bool) {
+	v := m.stated
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStated returns the old "stated" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldStated(ctx context.Context) (v map[string]float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStated is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStated requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStated: %w", err)
+	}
+	return oldValue.Stated, nil
+}
+
+// ClearStated clears the value of the "stated" field.
+func (m *RunLabelMutation) ClearStated() {
+	m.stated = nil
+	m.clearedFields[runlabel.FieldStated] = struct{}{}
+}
+
+// StatedCleared returns if the "stated" field was cleared in this mutation.
+func (m *RunLabelMutation) StatedCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldStated]
+	return ok
+}
+
+// ResetStated resets all changes to the "stated" field.
+func (m *RunLabelMutation) ResetStated() {
+	m.stated = nil
+	delete(m.clearedFields, runlabel.FieldStated)
+}
+
+// SetCodes sets the "codes" field.
+func (m *RunLabelMutation) SetCodes(value map[string]int64) {
+	m.codes = &value
+}
+
+// Codes returns the value of the "codes" field in the mutation.
+func (m *RunLabelMutation) Codes() (r map[string]int64, exists bool) {
+	v := m.codes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCodes returns the old "codes" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldCodes(ctx context.Context) (v map[string]int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCodes is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCodes requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCodes: %w", err)
+	}
+	return oldValue.Codes, nil
+}
+
+// ClearCodes clears the value of the "codes" field.
+func (m *RunLabelMutation) ClearCodes() {
+	m.codes = nil
+	m.clearedFields[runlabel.FieldCodes] = struct{}{}
+}
+
+// CodesCleared returns if the "codes" field was cleared in this mutation.
+func (m *RunLabelMutation) CodesCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldCodes]
+	return ok
+}
+
+// ResetCodes resets all changes to the "codes" field.
+func (m *RunLabelMutation) ResetCodes() {
+	m.codes = nil
+	delete(m.clearedFields, runlabel.FieldCodes)
+}
+
+// SetHistAll sets the "hist_all" field.
+func (m *RunLabelMutation) SetHistAll(b []byte) {
+	m.hist_all = &b
+}
+
+// HistAll returns the value of the "hist_all" field in the mutation.
+func (m *RunLabelMutation) HistAll() (r []byte, exists bool) {
+	v := m.hist_all
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHistAll returns the old "hist_all" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldHistAll(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHistAll is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHistAll requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHistAll: %w", err)
+	}
+	return oldValue.HistAll, nil
+}
+
+// ClearHistAll clears the value of the "hist_all" field.
+func (m *RunLabelMutation) ClearHistAll() {
+	m.hist_all = nil
+	m.clearedFields[runlabel.FieldHistAll] = struct{}{}
+}
+
+// HistAllCleared returns if the "hist_all" field was cleared in this mutation.
+func (m *RunLabelMutation) HistAllCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldHistAll]
+	return ok
+}
+
+// ResetHistAll resets all changes to the "hist_all" field.
+func (m *RunLabelMutation) ResetHistAll() {
+	m.hist_all = nil
+	delete(m.clearedFields, runlabel.FieldHistAll)
+}
+
+// SetHistOk sets the "hist_ok" field.
+func (m *RunLabelMutation) SetHistOk(b []byte) {
+	m.hist_ok = &b
+}
+
+// HistOk returns the value of the "hist_ok" field in the mutation.
+func (m *RunLabelMutation) HistOk() (r []byte, exists bool) {
+	v := m.hist_ok
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHistOk returns the old "hist_ok" field's value of the RunLabel entity.
+// If the RunLabel object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RunLabelMutation) OldHistOk(ctx context.Context) (v *[]byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHistOk is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHistOk requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHistOk: %w", err)
+	}
+	return oldValue.HistOk, nil
+}
+
+// ClearHistOk clears the value of the "hist_ok" field.
+func (m *RunLabelMutation) ClearHistOk() {
+	m.hist_ok = nil
+	m.clearedFields[runlabel.FieldHistOk] = struct{}{}
+}
+
+// HistOkCleared returns if the "hist_ok" field was cleared in this mutation.
+func (m *RunLabelMutation) HistOkCleared() bool {
+	_, ok := m.clearedFields[runlabel.FieldHistOk]
+	return ok
+}
+
+// ResetHistOk resets all changes to the "hist_ok" field.
+func (m *RunLabelMutation) ResetHistOk() {
+	m.hist_ok = nil
+	delete(m.clearedFields, runlabel.FieldHistOk)
+}
+
+// ClearRun clears the "run" edge to the Run entity.
+func (m *RunLabelMutation) ClearRun() {
+	m.clearedrun = true
+	m.clearedFields[runlabel.FieldRunID] = struct{}{}
+}
+
+// RunCleared reports if the "run" edge to the Run entity was cleared.
+func (m *RunLabelMutation) RunCleared() bool {
+	return m.clearedrun
+}
+
+// RunIDs returns the "run" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RunID instead. It exists only for internal usage by the builders.
+func (m *RunLabelMutation) RunIDs() (ids []int) {
+	if id := m.run; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRun resets all changes to the "run" edge.
+func (m *RunLabelMutation) ResetRun() {
+	m.run = nil
+	m.clearedrun = false
+}
+
+// AddBucketIDs adds the "buckets" edge to the RunBucket entity by ids.
+func (m *RunLabelMutation) AddBucketIDs(ids ...int) {
+	if m.buckets == nil {
+		m.buckets = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.buckets[ids[i]] = struct{}{}
+	}
+}
+
+// ClearBuckets clears the "buckets" edge to the RunBucket entity.
+func (m *RunLabelMutation) ClearBuckets() {
+	m.clearedbuckets = true
+}
+
+// BucketsCleared reports if the "buckets" edge to the RunBucket entity was cleared.
+func (m *RunLabelMutation) BucketsCleared() bool {
+	return m.clearedbuckets
+}
+
+// RemoveBucketIDs removes the "buckets" edge to the RunBucket entity by IDs.
+func (m *RunLabelMutation) RemoveBucketIDs(ids ...int) {
+	if m.removedbuckets == nil {
+		m.removedbuckets = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.buckets, ids[i])
+		m.removedbuckets[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedBuckets returns the removed IDs of the "buckets" edge to the RunBucket entity.
+func (m *RunLabelMutation) RemovedBucketsIDs() (ids []int) {
+	for id := range m.removedbuckets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// BucketsIDs returns the "buckets" edge IDs in the mutation.
+func (m *RunLabelMutation) BucketsIDs() (ids []int) {
+	for id := range m.buckets {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetBuckets resets all changes to the "buckets" edge.
+func (m *RunLabelMutation) ResetBuckets() {
+	m.buckets = nil
+	m.clearedbuckets = false
+	m.removedbuckets = nil
+}
+
+// Where appends a list predicates to the RunLabelMutation builder.
+func (m *RunLabelMutation) Where(ps ...predicate.RunLabel) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RunLabelMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RunLabelMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RunLabel, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RunLabelMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RunLabelMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RunLabel).
+func (m *RunLabelMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RunLabelMutation) Fields() []string {
+	fields := make([]string, 0, 23)
+	if m.run != nil {
+		fields = append(fields, runlabel.FieldRunID)
+	}
+	if m.name != nil {
+		fields = append(fields, runlabel.FieldName)
+	}
+	if m.kind != nil {
+		fields = append(fields, runlabel.FieldKind)
+	}
+	if m.transaction != nil {
+		fields = append(fields, runlabel.FieldTransaction)
+	}
+	if m.count != nil {
+		fields = append(fields, runlabel.FieldCount)
+	}
+	if m.errors != nil {
+		fields = append(fields, runlabel.FieldErrors)
+	}
+	if m.sum_ms != nil {
+		fields = append(fields, runlabel.FieldSumMs)
+	}
+	if m.min_ms != nil {
+		fields = append(fields, runlabel.FieldMinMs)
+	}
+	if m.max_ms != nil {
+		fields = append(fields, runlabel.FieldMaxMs)
+	}
+	if m.bytes_recv != nil {
+		fields = append(fields, runlabel.FieldBytesRecv)
+	}
+	if m.bytes_sent != nil {
+		fields = append(fields, runlabel.FieldBytesSent)
+	}
+	if m.first_start_ms != nil {
+		fields = append(fields, runlabel.FieldFirstStartMs)
+	}
+	if m.last_end_ms != nil {
+		fields = append(fields, runlabel.FieldLastEndMs)
+	}
+	if m.max_threads != nil {
+		fields = append(fields, runlabel.FieldMaxThreads)
+	}
+	if m.throughput_per_s != nil {
+		fields = append(fields, runlabel.FieldThroughputPerS)
+	}
+	if m.p50_ms != nil {
+		fields = append(fields, runlabel.FieldP50Ms)
+	}
+	if m.p90_ms != nil {
+		fields = append(fields, runlabel.FieldP90Ms)
+	}
+	if m.p95_ms != nil {
+		fields = append(fields, runlabel.FieldP95Ms)
+	}
+	if m.p99_ms != nil {
+		fields = append(fields, runlabel.FieldP99Ms)
+	}
+	if m.stated != nil {
+		fields = append(fields, runlabel.FieldStated)
+	}
+	if m.codes != nil {
+		fields = append(fields, runlabel.FieldCodes)
+	}
+	if m.hist_all != nil {
+		fields = append(fields, runlabel.FieldHistAll)
+	}
+	if m.hist_ok != nil {
+		fields = append(fields, runlabel.FieldHistOk)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RunLabelMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case runlabel.FieldRunID:
+		return m.RunID()
+	case runlabel.FieldName:
+		return m.Name()
+	case runlabel.FieldKind:
+		return m.Kind()
+	case runlabel.FieldTransaction:
+		return m.Transaction()
+	case runlabel.FieldCount:
+		return m.Count()
+	case runlabel.FieldErrors:
+		return m.Errors()
+	case runlabel.FieldSumMs:
+		return m.SumMs()
+	case runlabel.FieldMinMs:
+		return m.MinMs()
+	case runlabel.FieldMaxMs:
+		return m.MaxMs()
+	case runlabel.FieldBytesRecv:
+		return m.BytesRecv()
+	case runlabel.FieldBytesSent:
+		return m.BytesSent()
+	case runlabel.FieldFirstStartMs:
+		return m.FirstStartMs()
+	case runlabel.FieldLastEndMs:
+		return m.LastEndMs()
+	case runlabel.FieldMaxThreads:
+		return m.MaxThreads()
+	case runlabel.FieldThroughputPerS:
+		return m.ThroughputPerS()
+	case runlabel.FieldP50Ms:
+		return m.P50Ms()
+	case runlabel.FieldP90Ms:
+		return m.P90Ms()
+	case runlabel.FieldP95Ms:
+		return m.P95Ms()
+	case runlabel.FieldP99Ms:
+		return m.P99Ms()
+	case runlabel.FieldStated:
+		return m.Stated()
+	case runlabel.FieldCodes:
+		return m.Codes()
+	case runlabel.FieldHistAll:
+		return m.HistAll()
+	case runlabel.FieldHistOk:
+		return m.HistOk()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RunLabelMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case runlabel.FieldRunID:
+		return m.OldRunID(ctx)
+	case runlabel.FieldName:
+		return m.OldName(ctx)
+	case runlabel.FieldKind:
+		return m.OldKind(ctx)
+	case runlabel.FieldTransaction:
+		return m.OldTransaction(ctx)
+	case runlabel.FieldCount:
+		return m.OldCount(ctx)
+	case runlabel.FieldErrors:
+		return m.OldErrors(ctx)
+	case runlabel.FieldSumMs:
+		return m.OldSumMs(ctx)
+	case runlabel.FieldMinMs:
+		return m.OldMinMs(ctx)
+	case runlabel.FieldMaxMs:
+		return m.OldMaxMs(ctx)
+	case runlabel.FieldBytesRecv:
+		return m.OldBytesRecv(ctx)
+	case runlabel.FieldBytesSent:
+		return m.OldBytesSent(ctx)
+	case runlabel.FieldFirstStartMs:
+		return m.OldFirstStartMs(ctx)
+	case runlabel.FieldLastEndMs:
+		return m.OldLastEndMs(ctx)
+	case runlabel.FieldMaxThreads:
+		return m.OldMaxThreads(ctx)
+	case runlabel.FieldThroughputPerS:
+		return m.OldThroughputPerS(ctx)
+	case runlabel.FieldP50Ms:
+		return m.OldP50Ms(ctx)
+	case runlabel.FieldP90Ms:
+		return m.OldP90Ms(ctx)
+	case runlabel.FieldP95Ms:
+		return m.OldP95Ms(ctx)
+	case runlabel.FieldP99Ms:
+		return m.OldP99Ms(ctx)
+	case runlabel.FieldStated:
+		return m.OldStated(ctx)
+	case runlabel.FieldCodes:
+		return m.OldCodes(ctx)
+	case runlabel.FieldHistAll:
+		return m.OldHistAll(ctx)
+	case runlabel.FieldHistOk:
+		return m.OldHistOk(ctx)
+	}
+	return nil, fmt.Errorf("unknown RunLabel field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunLabelMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case runlabel.FieldRunID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRunID(v)
+		return nil
+	case runlabel.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case runlabel.FieldKind:
+		v, ok := value.(runlabel.Kind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case runlabel.FieldTransaction:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTransaction(v)
+		return nil
+	case runlabel.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCount(v)
+		return nil
+	case runlabel.FieldErrors:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrors(v)
+		return nil
+	case runlabel.FieldSumMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSumMs(v)
+		return nil
+	case runlabel.FieldMinMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMinMs(v)
+		return nil
+	case runlabel.FieldMaxMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxMs(v)
+		return nil
+	case runlabel.FieldBytesRecv:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBytesRecv(v)
+		return nil
+	case runlabel.FieldBytesSent:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBytesSent(v)
+		return nil
+	case runlabel.FieldFirstStartMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstStartMs(v)
+		return nil
+	case runlabel.FieldLastEndMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastEndMs(v)
+		return nil
+	case runlabel.FieldMaxThreads:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMaxThreads(v)
+		return nil
+	case runlabel.FieldThroughputPerS:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetThroughputPerS(v)
+		return nil
+	case runlabel.FieldP50Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetP50Ms(v)
+		return nil
+	case runlabel.FieldP90Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetP90Ms(v)
+		return nil
+	case runlabel.FieldP95Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetP95Ms(v)
+		return nil
+	case runlabel.FieldP99Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetP99Ms(v)
+		return nil
+	case runlabel.FieldStated:
+		v, ok := value.(map[string]float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStated(v)
+		return nil
+	case runlabel.FieldCodes:
+		v, ok := value.(map[string]int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCodes(v)
+		return nil
+	case runlabel.FieldHistAll:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHistAll(v)
+		return nil
+	case runlabel.FieldHistOk:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHistOk(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunLabel field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RunLabelMutation) AddedFields() []string {
+	var fields []string
+	if m.addcount != nil {
+		fields = append(fields, runlabel.FieldCount)
+	}
+	if m.adderrors != nil {
+		fields = append(fields, runlabel.FieldErrors)
+	}
+	if m.addsum_ms != nil {
+		fields = append(fields, runlabel.FieldSumMs)
+	}
+	if m.addmin_ms != nil {
+		fields = append(fields, runlabel.FieldMinMs)
+	}
+	if m.addmax_ms != nil {
+		fields = append(fields, runlabel.FieldMaxMs)
+	}
+	if m.addbytes_recv != nil {
+		fields = append(fields, runlabel.FieldBytesRecv)
+	}
+	if m.addbytes_sent != nil {
+		fields = append(fields, runlabel.FieldBytesSent)
+	}
+	if m.addfirst_start_ms != nil {
+		fields = append(fields, runlabel.FieldFirstStartMs)
+	}
+	if m.addlast_end_ms != nil {
+		fields = append(fields, runlabel.FieldLastEndMs)
+	}
+	if m.addmax_threads != nil {
+		fields = append(fields, runlabel.FieldMaxThreads)
+	}
+	if m.addthroughput_per_s != nil {
+		fields = append(fields, runlabel.FieldThroughputPerS)
+	}
+	if m.addp50_ms != nil {
+		fields = append(fields, runlabel.FieldP50Ms)
+	}
+	if m.addp90_ms != nil {
+		fields = append(fields, runlabel.FieldP90Ms)
+	}
+	if m.addp95_ms != nil {
+		fields = append(fields, runlabel.FieldP95Ms)
+	}
+	if m.addp99_ms != nil {
+		fields = append(fields, runlabel.FieldP99Ms)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RunLabelMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case runlabel.FieldCount:
+		return m.AddedCount()
+	case runlabel.FieldErrors:
+		return m.AddedErrors()
+	case runlabel.FieldSumMs:
+		return m.AddedSumMs()
+	case runlabel.FieldMinMs:
+		return m.AddedMinMs()
+	case runlabel.FieldMaxMs:
+		return m.AddedMaxMs()
+	case runlabel.FieldBytesRecv:
+		return m.AddedBytesRecv()
+	case runlabel.FieldBytesSent:
+		return m.AddedBytesSent()
+	case runlabel.FieldFirstStartMs:
+		return m.AddedFirstStartMs()
+	case runlabel.FieldLastEndMs:
+		return m.AddedLastEndMs()
+	case runlabel.FieldMaxThreads:
+		return m.AddedMaxThreads()
+	case runlabel.FieldThroughputPerS:
+		return m.AddedThroughputPerS()
+	case runlabel.FieldP50Ms:
+		return m.AddedP50Ms()
+	case runlabel.FieldP90Ms:
+		return m.AddedP90Ms()
+	case runlabel.FieldP95Ms:
+		return m.AddedP95Ms()
+	case runlabel.FieldP99Ms:
+		return m.AddedP99Ms()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RunLabelMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case runlabel.FieldCount:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCount(v)
+		return nil
+	case runlabel.FieldErrors:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddErrors(v)
+		return nil
+	case runlabel.FieldSumMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSumMs(v)
+		return nil
+	case runlabel.FieldMinMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMinMs(v)
+		return nil
+	case runlabel.FieldMaxMs:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxMs(v)
+		return nil
+	case runlabel.FieldBytesRecv:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBytesRecv(v)
+		return nil
+	case runlabel.FieldBytesSent:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddBytesSent(v)
+		return nil
+	case runlabel.FieldFirstStartMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFirstStartMs(v)
+		return nil
+	case runlabel.FieldLastEndMs:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLastEndMs(v)
+		return nil
+	case runlabel.FieldMaxThreads:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMaxThreads(v)
+		return nil
+	case runlabel.FieldThroughputPerS:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddThroughputPerS(v)
+		return nil
+	case runlabel.FieldP50Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddP50Ms(v)
+		return nil
+	case runlabel.FieldP90Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddP90Ms(v)
+		return nil
+	case runlabel.FieldP95Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddP95Ms(v)
+		return nil
+	case runlabel.FieldP99Ms:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddP99Ms(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RunLabel numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RunLabelMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(runlabel.FieldP50Ms) {
+		fields = append(fields, runlabel.FieldP50Ms)
+	}
+	if m.FieldCleared(runlabel.FieldP90Ms) {
+		fields = append(fields, runlabel.FieldP90Ms)
+	}
+	if m.FieldCleared(runlabel.FieldP95Ms) {
+		fields = append(fields, runlabel.FieldP95Ms)
+	}
+	if m.FieldCleared(runlabel.FieldP99Ms) {
+		fields = append(fields, runlabel.FieldP99Ms)
+	}
+	if m.FieldCleared(runlabel.FieldStated) {
+		fields = append(fields, runlabel.FieldStated)
+	}
+	if m.FieldCleared(runlabel.FieldCodes) {
+		fields = append(fields, runlabel.FieldCodes)
+	}
+	if m.FieldCleared(runlabel.FieldHistAll) {
+		fields = append(fields, runlabel.FieldHistAll)
+	}
+	if m.FieldCleared(runlabel.FieldHistOk) {
+		fields = append(fields, runlabel.FieldHistOk)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RunLabelMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RunLabelMutation) ClearField(name string) error {
+	switch name {
+	case runlabel.FieldP50Ms:
+		m.ClearP50Ms()
+		return nil
+	case runlabel.FieldP90Ms:
+		m.ClearP90Ms()
+		return nil
+	case runlabel.FieldP95Ms:
+		m.ClearP95Ms()
+		return nil
+	case runlabel.FieldP99Ms:
+		m.ClearP99Ms()
+		return nil
+	case runlabel.FieldStated:
+		m.ClearStated()
+		return nil
+	case runlabel.FieldCodes:
+		m.ClearCodes()
+		return nil
+	case runlabel.FieldHistAll:
+		m.ClearHistAll()
+		return nil
+	case runlabel.FieldHistOk:
+		m.ClearHistOk()
+		return nil
+	}
+	return fmt.Errorf("unknown RunLabel nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RunLabelMutation) ResetField(name string) error {
+	switch name {
+	case runlabel.FieldRunID:
+		m.ResetRunID()
+		return nil
+	case runlabel.FieldName:
+		m.ResetName()
+		return nil
+	case runlabel.FieldKind:
+		m.ResetKind()
+		return nil
+	case runlabel.FieldTransaction:
+		m.ResetTransaction()
+		return nil
+	case runlabel.FieldCount:
+		m.ResetCount()
+		return nil
+	case runlabel.FieldErrors:
+		m.ResetErrors()
+		return nil
+	case runlabel.FieldSumMs:
+		m.ResetSumMs()
+		return nil
+	case runlabel.FieldMinMs:
+		m.ResetMinMs()
+		return nil
+	case runlabel.FieldMaxMs:
+		m.ResetMaxMs()
+		return nil
+	case runlabel.FieldBytesRecv:
+		m.ResetBytesRecv()
+		return nil
+	case runlabel.FieldBytesSent:
+		m.ResetBytesSent()
+		return nil
+	case runlabel.FieldFirstStartMs:
+		m.ResetFirstStartMs()
+		return nil
+	case runlabel.FieldLastEndMs:
+		m.ResetLastEndMs()
+		return nil
+	case runlabel.FieldMaxThreads:
+		m.ResetMaxThreads()
+		return nil
+	case runlabel.FieldThroughputPerS:
+		m.ResetThroughputPerS()
+		return nil
+	case runlabel.FieldP50Ms:
+		m.ResetP50Ms()
+		return nil
+	case runlabel.FieldP90Ms:
+		m.ResetP90Ms()
+		return nil
+	case runlabel.FieldP95Ms:
+		m.ResetP95Ms()
+		return nil
+	case runlabel.FieldP99Ms:
+		m.ResetP99Ms()
+		return nil
+	case runlabel.FieldStated:
+		m.ResetStated()
+		return nil
+	case runlabel.FieldCodes:
+		m.ResetCodes()
+		return nil
+	case runlabel.FieldHistAll:
+		m.ResetHistAll()
+		return nil
+	case runlabel.FieldHistOk:
+		m.ResetHistOk()
+		return nil
+	}
+	return fmt.Errorf("unknown RunLabel field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RunLabelMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.run != nil {
+		edges = append(edges, runlabel.EdgeRun)
+	}
+	if m.buckets != nil {
+		edges = append(edges, runlabel.EdgeBuckets)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RunLabelMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case runlabel.EdgeRun:
+		if id := m.run; id != nil {
+			return []ent.Value{*id}
+		}
+	case runlabel.EdgeBuckets:
+		ids := make([]ent.Value, 0, len(m.buckets))
+		for id := range m.buckets {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RunLabelMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removedbuckets != nil {
+		edges = append(edges, runlabel.EdgeBuckets)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RunLabelMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case runlabel.EdgeBuckets:
+		ids := make([]ent.Value, 0, len(m.removedbuckets))
+		for id := range m.removedbuckets {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RunLabelMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedrun {
+		edges = append(edges, runlabel.EdgeRun)
+	}
+	if m.clearedbuckets {
+		edges = append(edges, runlabel.EdgeBuckets)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RunLabelMutation) EdgeCleared(name string) bool {
+	switch name {
+	case runlabel.EdgeRun:
+		return m.clearedrun
+	case runlabel.EdgeBuckets:
+		return m.clearedbuckets
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RunLabelMutation) ClearEdge(name string) error {
+	switch name {
+	case runlabel.EdgeRun:
+		m.ClearRun()
+		return nil
+	}
+	return fmt.Errorf("unknown RunLabel unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RunLabelMutation) ResetEdge(name string) error {
+	switch name {
+	case runlabel.EdgeRun:
+		m.ResetRun()
+		return nil
+	case runlabel.EdgeBuckets:
+		m.ResetBuckets()
+		return nil
+	}
+	return fmt.Errorf("unknown RunLabel edge %s", name)
+}
+
 // SessionMutation represents an operation that mutates the Session nodes in the graph.
 type SessionMutation struct {
 	config
@@ -3258,6 +15401,15 @@ type UserMutation struct {
 	audit_logs        map[int]struct{}
 	removedaudit_logs map[int]struct{}
 	clearedaudit_logs bool
+	api_tokens        map[int]struct{}
+	removedapi_tokens map[int]struct{}
+	clearedapi_tokens bool
+	uploads           map[int]struct{}
+	removeduploads    map[int]struct{}
+	cleareduploads    bool
+	projects          map[int]struct{}
+	removedprojects   map[int]struct{}
+	clearedprojects   bool
 	done              bool
 	oldValue          func(context.Context) (*User, error)
 	predicates        []predicate.User
@@ -4221,6 +16373,168 @@ func (m *UserMutation) ResetAuditLogs() {
 	m.removedaudit_logs = nil
 }
 
+// AddAPITokenIDs adds the "api_tokens" edge to the APIToken entity by ids.
+func (m *UserMutation) AddAPITokenIDs(ids ...int) {
+	if m.api_tokens == nil {
+		m.api_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.api_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// ClearAPITokens clears the "api_tokens" edge to the APIToken entity.
+func (m *UserMutation) ClearAPITokens() {
+	m.clearedapi_tokens = true
+}
+
+// APITokensCleared reports if the "api_tokens" edge to the APIToken entity was cleared.
+func (m *UserMutation) APITokensCleared() bool {
+	return m.clearedapi_tokens
+}
+
+// RemoveAPITokenIDs removes the "api_tokens" edge to the APIToken entity by IDs.
+func (m *UserMutation) RemoveAPITokenIDs(ids ...int) {
+	if m.removedapi_tokens == nil {
+		m.removedapi_tokens = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.api_tokens, ids[i])
+		m.removedapi_tokens[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedAPITokens returns the removed IDs of the "api_tokens" edge to the APIToken entity.
+func (m *UserMutation) RemovedAPITokensIDs() (ids []int) {
+	for id := range m.removedapi_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// APITokensIDs returns the "api_tokens" edge IDs in the mutation.
+func (m *UserMutation) APITokensIDs() (ids []int) {
+	for id := range m.api_tokens {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetAPITokens resets all changes to the "api_tokens" edge.
+func (m *UserMutation) ResetAPITokens() {
+	m.api_tokens = nil
+	m.clearedapi_tokens = false
+	m.removedapi_tokens = nil
+}
+
+// AddUploadIDs adds the "uploads" edge to the Run entity by ids.
+func (m *UserMutation) AddUploadIDs(ids ...int) {
+	if m.uploads == nil {
+		m.uploads = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.uploads[ids[i]] = struct{}{}
+	}
+}
+
+// ClearUploads clears the "uploads" edge to the Run entity.
+func (m *UserMutation) ClearUploads() {
+	m.cleareduploads = true
+}
+
+// UploadsCleared reports if the "uploads" edge to the Run entity was cleared.
+func (m *UserMutation) UploadsCleared() bool {
+	return m.cleareduploads
+}
+
+// RemoveUploadIDs removes the "uploads" edge to the Run entity by IDs.
+func (m *UserMutation) RemoveUploadIDs(ids ...int) {
+	if m.removeduploads == nil {
+		m.removeduploads = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.uploads, ids[i])
+		m.removeduploads[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedUploads returns the removed IDs of the "uploads" edge to the Run entity.
+func (m *UserMutation) RemovedUploadsIDs() (ids []int) {
+	for id := range m.removeduploads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// UploadsIDs returns the "uploads" edge IDs in the mutation.
+func (m *UserMutation) UploadsIDs() (ids []int) {
+	for id := range m.uploads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetUploads resets all changes to the "uploads" edge.
+func (m *UserMutation) ResetUploads() {
+	m.uploads = nil
+	m.cleareduploads = false
+	m.removeduploads = nil
+}
+
+// AddProjectIDs adds the "projects" edge to the Project entity by ids.
+func (m *UserMutation) AddProjectIDs(ids ...int) {
+	if m.projects == nil {
+		m.projects = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.projects[ids[i]] = struct{}{}
+	}
+}
+
+// ClearProjects clears the "projects" edge to the Project entity.
+func (m *UserMutation) ClearProjects() {
+	m.clearedprojects = true
+}
+
+// ProjectsCleared reports if the "projects" edge to the Project entity was cleared.
+func (m *UserMutation) ProjectsCleared() bool {
+	return m.clearedprojects
+}
+
+// RemoveProjectIDs removes the "projects" edge to the Project entity by IDs.
+func (m *UserMutation) RemoveProjectIDs(ids ...int) {
+	if m.removedprojects == nil {
+		m.removedprojects = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.projects, ids[i])
+		m.removedprojects[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedProjects returns the removed IDs of the "projects" edge to the Project entity.
+func (m *UserMutation) RemovedProjectsIDs() (ids []int) {
+	for id := range m.removedprojects {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ProjectsIDs returns the "projects" edge IDs in the mutation.
+func (m *UserMutation) ProjectsIDs() (ids []int) {
+	for id := range m.projects {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetProjects resets all changes to the "projects" edge.
+func (m *UserMutation) ResetProjects() {
+	m.projects = nil
+	m.clearedprojects = false
+	m.removedprojects = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -4623,7 +16937,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 8)
 	if m.identities != nil {
 		edges = append(edges, user.EdgeIdentities)
 	}
@@ -4638,6 +16952,15 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.audit_logs != nil {
 		edges = append(edges, user.EdgeAuditLogs)
+	}
+	if m.api_tokens != nil {
+		edges = append(edges, user.EdgeAPITokens)
+	}
+	if m.uploads != nil {
+		edges = append(edges, user.EdgeUploads)
+	}
+	if m.projects != nil {
+		edges = append(edges, user.EdgeProjects)
 	}
 	return edges
 }
@@ -4676,13 +16999,31 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeAPITokens:
+		ids := make([]ent.Value, 0, len(m.api_tokens))
+		for id := range m.api_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeUploads:
+		ids := make([]ent.Value, 0, len(m.uploads))
+		for id := range m.uploads {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeProjects:
+		ids := make([]ent.Value, 0, len(m.projects))
+		for id := range m.projects {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 8)
 	if m.removedidentities != nil {
 		edges = append(edges, user.EdgeIdentities)
 	}
@@ -4697,6 +17038,15 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedaudit_logs != nil {
 		edges = append(edges, user.EdgeAuditLogs)
+	}
+	if m.removedapi_tokens != nil {
+		edges = append(edges, user.EdgeAPITokens)
+	}
+	if m.removeduploads != nil {
+		edges = append(edges, user.EdgeUploads)
+	}
+	if m.removedprojects != nil {
+		edges = append(edges, user.EdgeProjects)
 	}
 	return edges
 }
@@ -4735,13 +17085,31 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeAPITokens:
+		ids := make([]ent.Value, 0, len(m.removedapi_tokens))
+		for id := range m.removedapi_tokens {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeUploads:
+		ids := make([]ent.Value, 0, len(m.removeduploads))
+		for id := range m.removeduploads {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeProjects:
+		ids := make([]ent.Value, 0, len(m.removedprojects))
+		for id := range m.removedprojects {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 8)
 	if m.clearedidentities {
 		edges = append(edges, user.EdgeIdentities)
 	}
@@ -4756,6 +17124,15 @@ func (m *UserMutation) ClearedEdges() []string {
 	}
 	if m.clearedaudit_logs {
 		edges = append(edges, user.EdgeAuditLogs)
+	}
+	if m.clearedapi_tokens {
+		edges = append(edges, user.EdgeAPITokens)
+	}
+	if m.cleareduploads {
+		edges = append(edges, user.EdgeUploads)
+	}
+	if m.clearedprojects {
+		edges = append(edges, user.EdgeProjects)
 	}
 	return edges
 }
@@ -4774,6 +17151,12 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedlogin_logs
 	case user.EdgeAuditLogs:
 		return m.clearedaudit_logs
+	case user.EdgeAPITokens:
+		return m.clearedapi_tokens
+	case user.EdgeUploads:
+		return m.cleareduploads
+	case user.EdgeProjects:
+		return m.clearedprojects
 	}
 	return false
 }
@@ -4804,6 +17187,15 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeAuditLogs:
 		m.ResetAuditLogs()
+		return nil
+	case user.EdgeAPITokens:
+		m.ResetAPITokens()
+		return nil
+	case user.EdgeUploads:
+		m.ResetUploads()
+		return nil
+	case user.EdgeProjects:
+		m.ResetProjects()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

@@ -3,9 +3,17 @@
 package ent
 
 import (
+	"scanboard/ent/apitoken"
 	"scanboard/ent/auditlog"
 	"scanboard/ent/loginlog"
 	"scanboard/ent/phonebinding"
+	"scanboard/ent/project"
+	"scanboard/ent/run"
+	"scanboard/ent/runbucket"
+	"scanboard/ent/runcase"
+	"scanboard/ent/runerror"
+	"scanboard/ent/runfinding"
+	"scanboard/ent/runlabel"
 	"scanboard/ent/schema"
 	"scanboard/ent/session"
 	"scanboard/ent/user"
@@ -17,6 +25,66 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apitokenFields := schema.APIToken{}.Fields()
+	_ = apitokenFields
+	// apitokenDescName is the schema descriptor for name field.
+	apitokenDescName := apitokenFields[1].Descriptor()
+	// apitoken.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apitoken.NameValidator = func() func(string) error {
+		validators := apitokenDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apitokenDescPrefix is the schema descriptor for prefix field.
+	apitokenDescPrefix := apitokenFields[2].Descriptor()
+	// apitoken.PrefixValidator is a validator for the "prefix" field. It is called by the builders before save.
+	apitoken.PrefixValidator = func() func(string) error {
+		validators := apitokenDescPrefix.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(prefix string) error {
+			for _, fn := range fns {
+				if err := fn(prefix); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apitokenDescTokenHash is the schema descriptor for token_hash field.
+	apitokenDescTokenHash := apitokenFields[3].Descriptor()
+	// apitoken.TokenHashValidator is a validator for the "token_hash" field. It is called by the builders before save.
+	apitoken.TokenHashValidator = func() func(string) error {
+		validators := apitokenDescTokenHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(token_hash string) error {
+			for _, fn := range fns {
+				if err := fn(token_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apitokenDescCreatedAt is the schema descriptor for created_at field.
+	apitokenDescCreatedAt := apitokenFields[5].Descriptor()
+	// apitoken.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
 	auditlogFields := schema.AuditLog{}.Fields()
 	_ = auditlogFields
 	// auditlogDescCreatedAt is the schema descriptor for created_at field.
@@ -168,6 +236,450 @@ func init() {
 			return nil
 		}
 	}()
+	projectMixin := schema.Project{}.Mixin()
+	projectMixinFields0 := projectMixin[0].Fields()
+	_ = projectMixinFields0
+	projectFields := schema.Project{}.Fields()
+	_ = projectFields
+	// projectDescCreatedAt is the schema descriptor for created_at field.
+	projectDescCreatedAt := projectMixinFields0[0].Descriptor()
+	// project.DefaultCreatedAt holds the default value on creation for the created_at field.
+	project.DefaultCreatedAt = projectDescCreatedAt.Default.(func() time.Time)
+	// projectDescUpdatedAt is the schema descriptor for updated_at field.
+	projectDescUpdatedAt := projectMixinFields0[1].Descriptor()
+	// project.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	project.DefaultUpdatedAt = projectDescUpdatedAt.Default.(func() time.Time)
+	// project.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	project.UpdateDefaultUpdatedAt = projectDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// projectDescKey is the schema descriptor for key field.
+	projectDescKey := projectFields[0].Descriptor()
+	// project.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	project.KeyValidator = func() func(string) error {
+		validators := projectDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// projectDescName is the schema descriptor for name field.
+	projectDescName := projectFields[1].Descriptor()
+	// project.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	project.NameValidator = func() func(string) error {
+		validators := projectDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// projectDescDescription is the schema descriptor for description field.
+	projectDescDescription := projectFields[2].Descriptor()
+	// project.DefaultDescription holds the default value on creation for the description field.
+	project.DefaultDescription = projectDescDescription.Default.(string)
+	// project.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	project.DescriptionValidator = projectDescDescription.Validators[0].(func(string) error)
+	// projectDescApdexSatisfiedMs is the schema descriptor for apdex_satisfied_ms field.
+	projectDescApdexSatisfiedMs := projectFields[3].Descriptor()
+	// project.DefaultApdexSatisfiedMs holds the default value on creation for the apdex_satisfied_ms field.
+	project.DefaultApdexSatisfiedMs = projectDescApdexSatisfiedMs.Default.(int)
+	// project.ApdexSatisfiedMsValidator is a validator for the "apdex_satisfied_ms" field. It is called by the builders before save.
+	project.ApdexSatisfiedMsValidator = projectDescApdexSatisfiedMs.Validators[0].(func(int) error)
+	// projectDescApdexToleratedMs is the schema descriptor for apdex_tolerated_ms field.
+	projectDescApdexToleratedMs := projectFields[4].Descriptor()
+	// project.DefaultApdexToleratedMs holds the default value on creation for the apdex_tolerated_ms field.
+	project.DefaultApdexToleratedMs = projectDescApdexToleratedMs.Default.(int)
+	// project.ApdexToleratedMsValidator is a validator for the "apdex_tolerated_ms" field. It is called by the builders before save.
+	project.ApdexToleratedMsValidator = projectDescApdexToleratedMs.Validators[0].(func(int) error)
+	// projectDescRegressionPct is the schema descriptor for regression_pct field.
+	projectDescRegressionPct := projectFields[5].Descriptor()
+	// project.DefaultRegressionPct holds the default value on creation for the regression_pct field.
+	project.DefaultRegressionPct = projectDescRegressionPct.Default.(float64)
+	// projectDescRegressionErrorPts is the schema descriptor for regression_error_pts field.
+	projectDescRegressionErrorPts := projectFields[6].Descriptor()
+	// project.DefaultRegressionErrorPts holds the default value on creation for the regression_error_pts field.
+	project.DefaultRegressionErrorPts = projectDescRegressionErrorPts.Default.(float64)
+	// projectDescRegressionMinCount is the schema descriptor for regression_min_count field.
+	projectDescRegressionMinCount := projectFields[7].Descriptor()
+	// project.DefaultRegressionMinCount holds the default value on creation for the regression_min_count field.
+	project.DefaultRegressionMinCount = projectDescRegressionMinCount.Default.(int)
+	// project.RegressionMinCountValidator is a validator for the "regression_min_count" field. It is called by the builders before save.
+	project.RegressionMinCountValidator = projectDescRegressionMinCount.Validators[0].(func(int) error)
+	// projectDescSLARules is the schema descriptor for sla_rules field.
+	projectDescSLARules := projectFields[8].Descriptor()
+	// project.DefaultSLARules holds the default value on creation for the sla_rules field.
+	project.DefaultSLARules = projectDescSLARules.Default.(string)
+	// projectDescRestricted is the schema descriptor for restricted field.
+	projectDescRestricted := projectFields[10].Descriptor()
+	// project.DefaultRestricted holds the default value on creation for the restricted field.
+	project.DefaultRestricted = projectDescRestricted.Default.(bool)
+	runMixin := schema.Run{}.Mixin()
+	runMixinFields0 := runMixin[0].Fields()
+	_ = runMixinFields0
+	runFields := schema.Run{}.Fields()
+	_ = runFields
+	// runDescCreatedAt is the schema descriptor for created_at field.
+	runDescCreatedAt := runMixinFields0[0].Descriptor()
+	// run.DefaultCreatedAt holds the default value on creation for the created_at field.
+	run.DefaultCreatedAt = runDescCreatedAt.Default.(func() time.Time)
+	// runDescUpdatedAt is the schema descriptor for updated_at field.
+	runDescUpdatedAt := runMixinFields0[1].Descriptor()
+	// run.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	run.DefaultUpdatedAt = runDescUpdatedAt.Default.(func() time.Time)
+	// run.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	run.UpdateDefaultUpdatedAt = runDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// runDescSourceFormat is the schema descriptor for source_format field.
+	runDescSourceFormat := runFields[1].Descriptor()
+	// run.SourceFormatValidator is a validator for the "source_format" field. It is called by the builders before save.
+	run.SourceFormatValidator = func() func(string) error {
+		validators := runDescSourceFormat.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(source_format string) error {
+			for _, fn := range fns {
+				if err := fn(source_format); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// runDescProgress is the schema descriptor for progress field.
+	runDescProgress := runFields[3].Descriptor()
+	// run.DefaultProgress holds the default value on creation for the progress field.
+	run.DefaultProgress = runDescProgress.Default.(int)
+	// run.ProgressValidator is a validator for the "progress" field. It is called by the builders before save.
+	run.ProgressValidator = func() func(int) error {
+		validators := runDescProgress.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(progress int) error {
+			for _, fn := range fns {
+				if err := fn(progress); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// runDescError is the schema descriptor for error field.
+	runDescError := runFields[4].Descriptor()
+	// run.DefaultError holds the default value on creation for the error field.
+	run.DefaultError = runDescError.Default.(string)
+	// runDescOriginalFilename is the schema descriptor for original_filename field.
+	runDescOriginalFilename := runFields[5].Descriptor()
+	// run.DefaultOriginalFilename holds the default value on creation for the original_filename field.
+	run.DefaultOriginalFilename = runDescOriginalFilename.Default.(string)
+	// run.OriginalFilenameValidator is a validator for the "original_filename" field. It is called by the builders before save.
+	run.OriginalFilenameValidator = runDescOriginalFilename.Validators[0].(func(string) error)
+	// runDescContentSha256 is the schema descriptor for content_sha256 field.
+	runDescContentSha256 := runFields[6].Descriptor()
+	// run.ContentSha256Validator is a validator for the "content_sha256" field. It is called by the builders before save.
+	run.ContentSha256Validator = func() func(string) error {
+		validators := runDescContentSha256.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_sha256 string) error {
+			for _, fn := range fns {
+				if err := fn(content_sha256); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// runDescRawPath is the schema descriptor for raw_path field.
+	runDescRawPath := runFields[7].Descriptor()
+	// run.RawPathValidator is a validator for the "raw_path" field. It is called by the builders before save.
+	run.RawPathValidator = func() func(string) error {
+		validators := runDescRawPath.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(raw_path string) error {
+			for _, fn := range fns {
+				if err := fn(raw_path); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// runDescRawSize is the schema descriptor for raw_size field.
+	runDescRawSize := runFields[8].Descriptor()
+	// run.DefaultRawSize holds the default value on creation for the raw_size field.
+	run.DefaultRawSize = runDescRawSize.Default.(int64)
+	// runDescStoredSize is the schema descriptor for stored_size field.
+	runDescStoredSize := runFields[9].Descriptor()
+	// run.DefaultStoredSize holds the default value on creation for the stored_size field.
+	run.DefaultStoredSize = runDescStoredSize.Default.(int64)
+	// runDescTagBuild is the schema descriptor for tag_build field.
+	runDescTagBuild := runFields[10].Descriptor()
+	// run.DefaultTagBuild holds the default value on creation for the tag_build field.
+	run.DefaultTagBuild = runDescTagBuild.Default.(string)
+	// run.TagBuildValidator is a validator for the "tag_build" field. It is called by the builders before save.
+	run.TagBuildValidator = runDescTagBuild.Validators[0].(func(string) error)
+	// runDescTagCommit is the schema descriptor for tag_commit field.
+	runDescTagCommit := runFields[11].Descriptor()
+	// run.DefaultTagCommit holds the default value on creation for the tag_commit field.
+	run.DefaultTagCommit = runDescTagCommit.Default.(string)
+	// run.TagCommitValidator is a validator for the "tag_commit" field. It is called by the builders before save.
+	run.TagCommitValidator = runDescTagCommit.Validators[0].(func(string) error)
+	// runDescTagEnv is the schema descriptor for tag_env field.
+	runDescTagEnv := runFields[12].Descriptor()
+	// run.DefaultTagEnv holds the default value on creation for the tag_env field.
+	run.DefaultTagEnv = runDescTagEnv.Default.(string)
+	// run.TagEnvValidator is a validator for the "tag_env" field. It is called by the builders before save.
+	run.TagEnvValidator = runDescTagEnv.Validators[0].(func(string) error)
+	// runDescStartedMs is the schema descriptor for started_ms field.
+	runDescStartedMs := runFields[13].Descriptor()
+	// run.DefaultStartedMs holds the default value on creation for the started_ms field.
+	run.DefaultStartedMs = runDescStartedMs.Default.(int64)
+	// runDescEndedMs is the schema descriptor for ended_ms field.
+	runDescEndedMs := runFields[14].Descriptor()
+	// run.DefaultEndedMs holds the default value on creation for the ended_ms field.
+	run.DefaultEndedMs = runDescEndedMs.Default.(int64)
+	// runDescDurationMs is the schema descriptor for duration_ms field.
+	runDescDurationMs := runFields[15].Descriptor()
+	// run.DefaultDurationMs holds the default value on creation for the duration_ms field.
+	run.DefaultDurationMs = runDescDurationMs.Default.(int64)
+	// runDescSampleCount is the schema descriptor for sample_count field.
+	runDescSampleCount := runFields[16].Descriptor()
+	// run.DefaultSampleCount holds the default value on creation for the sample_count field.
+	run.DefaultSampleCount = runDescSampleCount.Default.(int64)
+	// runDescErrorCount is the schema descriptor for error_count field.
+	runDescErrorCount := runFields[17].Descriptor()
+	// run.DefaultErrorCount holds the default value on creation for the error_count field.
+	run.DefaultErrorCount = runDescErrorCount.Default.(int64)
+	// runDescBucketMs is the schema descriptor for bucket_ms field.
+	runDescBucketMs := runFields[18].Descriptor()
+	// run.DefaultBucketMs holds the default value on creation for the bucket_ms field.
+	run.DefaultBucketMs = runDescBucketMs.Default.(int64)
+	// runDescLabelBucketMs is the schema descriptor for label_bucket_ms field.
+	runDescLabelBucketMs := runFields[19].Descriptor()
+	// run.DefaultLabelBucketMs holds the default value on creation for the label_bucket_ms field.
+	run.DefaultLabelBucketMs = runDescLabelBucketMs.Default.(int64)
+	// runDescPreAggregated is the schema descriptor for pre_aggregated field.
+	runDescPreAggregated := runFields[20].Descriptor()
+	// run.DefaultPreAggregated holds the default value on creation for the pre_aggregated field.
+	run.DefaultPreAggregated = runDescPreAggregated.Default.(bool)
+	// runDescSLAVerdict is the schema descriptor for sla_verdict field.
+	runDescSLAVerdict := runFields[23].Descriptor()
+	// run.DefaultSLAVerdict holds the default value on creation for the sla_verdict field.
+	run.DefaultSLAVerdict = runDescSLAVerdict.Default.(string)
+	// run.SLAVerdictValidator is a validator for the "sla_verdict" field. It is called by the builders before save.
+	run.SLAVerdictValidator = runDescSLAVerdict.Validators[0].(func(string) error)
+	// runDescSLADetail is the schema descriptor for sla_detail field.
+	runDescSLADetail := runFields[24].Descriptor()
+	// run.DefaultSLADetail holds the default value on creation for the sla_detail field.
+	run.DefaultSLADetail = runDescSLADetail.Default.(string)
+	// runDescClaimToken is the schema descriptor for claim_token field.
+	runDescClaimToken := runFields[25].Descriptor()
+	// run.DefaultClaimToken holds the default value on creation for the claim_token field.
+	run.DefaultClaimToken = runDescClaimToken.Default.(string)
+	// run.ClaimTokenValidator is a validator for the "claim_token" field. It is called by the builders before save.
+	run.ClaimTokenValidator = runDescClaimToken.Validators[0].(func(string) error)
+	// runDescAttempts is the schema descriptor for attempts field.
+	runDescAttempts := runFields[27].Descriptor()
+	// run.DefaultAttempts holds the default value on creation for the attempts field.
+	run.DefaultAttempts = runDescAttempts.Default.(int)
+	runbucketFields := schema.RunBucket{}.Fields()
+	_ = runbucketFields
+	// runbucketDescBytesRecv is the schema descriptor for bytes_recv field.
+	runbucketDescBytesRecv := runbucketFields[8].Descriptor()
+	// runbucket.DefaultBytesRecv holds the default value on creation for the bytes_recv field.
+	runbucket.DefaultBytesRecv = runbucketDescBytesRecv.Default.(int64)
+	// runbucketDescBytesSent is the schema descriptor for bytes_sent field.
+	runbucketDescBytesSent := runbucketFields[9].Descriptor()
+	// runbucket.DefaultBytesSent holds the default value on creation for the bytes_sent field.
+	runbucket.DefaultBytesSent = runbucketDescBytesSent.Default.(int64)
+	// runbucketDescMaxThreads is the schema descriptor for max_threads field.
+	runbucketDescMaxThreads := runbucketFields[10].Descriptor()
+	// runbucket.DefaultMaxThreads holds the default value on creation for the max_threads field.
+	runbucket.DefaultMaxThreads = runbucketDescMaxThreads.Default.(int)
+	runcaseFields := schema.RunCase{}.Fields()
+	_ = runcaseFields
+	// runcaseDescCaseKey is the schema descriptor for case_key field.
+	runcaseDescCaseKey := runcaseFields[1].Descriptor()
+	// runcase.CaseKeyValidator is a validator for the "case_key" field. It is called by the builders before save.
+	runcase.CaseKeyValidator = runcaseDescCaseKey.Validators[0].(func(string) error)
+	// runcaseDescDurationMs is the schema descriptor for duration_ms field.
+	runcaseDescDurationMs := runcaseFields[6].Descriptor()
+	// runcase.DefaultDurationMs holds the default value on creation for the duration_ms field.
+	runcase.DefaultDurationMs = runcaseDescDurationMs.Default.(float64)
+	// runcaseDescMessage is the schema descriptor for message field.
+	runcaseDescMessage := runcaseFields[7].Descriptor()
+	// runcase.DefaultMessage holds the default value on creation for the message field.
+	runcase.DefaultMessage = runcaseDescMessage.Default.(string)
+	// runcaseDescType is the schema descriptor for type field.
+	runcaseDescType := runcaseFields[8].Descriptor()
+	// runcase.DefaultType holds the default value on creation for the type field.
+	runcase.DefaultType = runcaseDescType.Default.(string)
+	// runcaseDescDetail is the schema descriptor for detail field.
+	runcaseDescDetail := runcaseFields[9].Descriptor()
+	// runcase.DefaultDetail holds the default value on creation for the detail field.
+	runcase.DefaultDetail = runcaseDescDetail.Default.(string)
+	// runcaseDescFlaky is the schema descriptor for flaky field.
+	runcaseDescFlaky := runcaseFields[10].Descriptor()
+	// runcase.DefaultFlaky holds the default value on creation for the flaky field.
+	runcase.DefaultFlaky = runcaseDescFlaky.Default.(bool)
+	// runcaseDescFile is the schema descriptor for file field.
+	runcaseDescFile := runcaseFields[11].Descriptor()
+	// runcase.DefaultFile holds the default value on creation for the file field.
+	runcase.DefaultFile = runcaseDescFile.Default.(string)
+	// runcaseDescLine is the schema descriptor for line field.
+	runcaseDescLine := runcaseFields[12].Descriptor()
+	// runcase.DefaultLine holds the default value on creation for the line field.
+	runcase.DefaultLine = runcaseDescLine.Default.(int)
+	runerrorFields := schema.RunError{}.Fields()
+	_ = runerrorFields
+	// runerrorDescCode is the schema descriptor for code field.
+	runerrorDescCode := runerrorFields[3].Descriptor()
+	// runerror.DefaultCode holds the default value on creation for the code field.
+	runerror.DefaultCode = runerrorDescCode.Default.(string)
+	// runerror.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	runerror.CodeValidator = runerrorDescCode.Validators[0].(func(string) error)
+	// runerrorDescOver is the schema descriptor for over field.
+	runerrorDescOver := runerrorFields[6].Descriptor()
+	// runerror.DefaultOver holds the default value on creation for the over field.
+	runerror.DefaultOver = runerrorDescOver.Default.(int64)
+	runfindingFields := schema.RunFinding{}.Fields()
+	_ = runfindingFields
+	// runfindingDescFingerprint is the schema descriptor for fingerprint field.
+	runfindingDescFingerprint := runfindingFields[1].Descriptor()
+	// runfinding.FingerprintValidator is a validator for the "fingerprint" field. It is called by the builders before save.
+	runfinding.FingerprintValidator = runfindingDescFingerprint.Validators[0].(func(string) error)
+	// runfindingDescTool is the schema descriptor for tool field.
+	runfindingDescTool := runfindingFields[2].Descriptor()
+	// runfinding.DefaultTool holds the default value on creation for the tool field.
+	runfinding.DefaultTool = runfindingDescTool.Default.(string)
+	// runfinding.ToolValidator is a validator for the "tool" field. It is called by the builders before save.
+	runfinding.ToolValidator = runfindingDescTool.Validators[0].(func(string) error)
+	// runfindingDescRuleID is the schema descriptor for rule_id field.
+	runfindingDescRuleID := runfindingFields[3].Descriptor()
+	// runfinding.DefaultRuleID holds the default value on creation for the rule_id field.
+	runfinding.DefaultRuleID = runfindingDescRuleID.Default.(string)
+	// runfinding.RuleIDValidator is a validator for the "rule_id" field. It is called by the builders before save.
+	runfinding.RuleIDValidator = runfindingDescRuleID.Validators[0].(func(string) error)
+	// runfindingDescRuleName is the schema descriptor for rule_name field.
+	runfindingDescRuleName := runfindingFields[4].Descriptor()
+	// runfinding.DefaultRuleName holds the default value on creation for the rule_name field.
+	runfinding.DefaultRuleName = runfindingDescRuleName.Default.(string)
+	// runfindingDescRisk is the schema descriptor for risk field.
+	runfindingDescRisk := runfindingFields[5].Descriptor()
+	// runfinding.RiskValidator is a validator for the "risk" field. It is called by the builders before save.
+	runfinding.RiskValidator = runfindingDescRisk.Validators[0].(func(string) error)
+	// runfindingDescConfidence is the schema descriptor for confidence field.
+	runfindingDescConfidence := runfindingFields[6].Descriptor()
+	// runfinding.DefaultConfidence holds the default value on creation for the confidence field.
+	runfinding.DefaultConfidence = runfindingDescConfidence.Default.(string)
+	// runfinding.ConfidenceValidator is a validator for the "confidence" field. It is called by the builders before save.
+	runfinding.ConfidenceValidator = runfindingDescConfidence.Validators[0].(func(string) error)
+	// runfindingDescCwe is the schema descriptor for cwe field.
+	runfindingDescCwe := runfindingFields[7].Descriptor()
+	// runfinding.DefaultCwe holds the default value on creation for the cwe field.
+	runfinding.DefaultCwe = runfindingDescCwe.Default.(int)
+	// runfindingDescURI is the schema descriptor for uri field.
+	runfindingDescURI := runfindingFields[8].Descriptor()
+	// runfinding.DefaultURI holds the default value on creation for the uri field.
+	runfinding.DefaultURI = runfindingDescURI.Default.(string)
+	// runfindingDescMethod is the schema descriptor for method field.
+	runfindingDescMethod := runfindingFields[9].Descriptor()
+	// runfinding.DefaultMethod holds the default value on creation for the method field.
+	runfinding.DefaultMethod = runfindingDescMethod.Default.(string)
+	// runfinding.MethodValidator is a validator for the "method" field. It is called by the builders before save.
+	runfinding.MethodValidator = runfindingDescMethod.Validators[0].(func(string) error)
+	// runfindingDescParam is the schema descriptor for param field.
+	runfindingDescParam := runfindingFields[10].Descriptor()
+	// runfinding.DefaultParam holds the default value on creation for the param field.
+	runfinding.DefaultParam = runfindingDescParam.Default.(string)
+	// runfindingDescAttack is the schema descriptor for attack field.
+	runfindingDescAttack := runfindingFields[11].Descriptor()
+	// runfinding.DefaultAttack holds the default value on creation for the attack field.
+	runfinding.DefaultAttack = runfindingDescAttack.Default.(string)
+	// runfindingDescEvidence is the schema descriptor for evidence field.
+	runfindingDescEvidence := runfindingFields[12].Descriptor()
+	// runfinding.DefaultEvidence holds the default value on creation for the evidence field.
+	runfinding.DefaultEvidence = runfindingDescEvidence.Default.(string)
+	// runfindingDescFile is the schema descriptor for file field.
+	runfindingDescFile := runfindingFields[13].Descriptor()
+	// runfinding.DefaultFile holds the default value on creation for the file field.
+	runfinding.DefaultFile = runfindingDescFile.Default.(string)
+	// runfindingDescLine is the schema descriptor for line field.
+	runfindingDescLine := runfindingFields[14].Descriptor()
+	// runfinding.DefaultLine holds the default value on creation for the line field.
+	runfinding.DefaultLine = runfindingDescLine.Default.(int)
+	// runfindingDescMessage is the schema descriptor for message field.
+	runfindingDescMessage := runfindingFields[15].Descriptor()
+	// runfinding.DefaultMessage holds the default value on creation for the message field.
+	runfinding.DefaultMessage = runfindingDescMessage.Default.(string)
+	// runfindingDescDescription is the schema descriptor for description field.
+	runfindingDescDescription := runfindingFields[16].Descriptor()
+	// runfinding.DefaultDescription holds the default value on creation for the description field.
+	runfinding.DefaultDescription = runfindingDescDescription.Default.(string)
+	// runfindingDescSolution is the schema descriptor for solution field.
+	runfindingDescSolution := runfindingFields[17].Descriptor()
+	// runfinding.DefaultSolution holds the default value on creation for the solution field.
+	runfinding.DefaultSolution = runfindingDescSolution.Default.(string)
+	// runfindingDescReference is the schema descriptor for reference field.
+	runfindingDescReference := runfindingFields[18].Descriptor()
+	// runfinding.DefaultReference holds the default value on creation for the reference field.
+	runfinding.DefaultReference = runfindingDescReference.Default.(string)
+	// runfindingDescSuppressed is the schema descriptor for suppressed field.
+	runfindingDescSuppressed := runfindingFields[19].Descriptor()
+	// runfinding.DefaultSuppressed holds the default value on creation for the suppressed field.
+	runfinding.DefaultSuppressed = runfindingDescSuppressed.Default.(bool)
+	runlabelFields := schema.RunLabel{}.Fields()
+	_ = runlabelFields
+	// runlabelDescTransaction is the schema descriptor for transaction field.
+	runlabelDescTransaction := runlabelFields[3].Descriptor()
+	// runlabel.DefaultTransaction holds the default value on creation for the transaction field.
+	runlabel.DefaultTransaction = runlabelDescTransaction.Default.(bool)
+	// runlabelDescBytesRecv is the schema descriptor for bytes_recv field.
+	runlabelDescBytesRecv := runlabelFields[9].Descriptor()
+	// runlabel.DefaultBytesRecv holds the default value on creation for the bytes_recv field.
+	runlabel.DefaultBytesRecv = runlabelDescBytesRecv.Default.(int64)
+	// runlabelDescBytesSent is the schema descriptor for bytes_sent field.
+	runlabelDescBytesSent := runlabelFields[10].Descriptor()
+	// runlabel.DefaultBytesSent holds the default value on creation for the bytes_sent field.
+	runlabel.DefaultBytesSent = runlabelDescBytesSent.Default.(int64)
+	// runlabelDescFirstStartMs is the schema descriptor for first_start_ms field.
+	runlabelDescFirstStartMs := runlabelFields[11].Descriptor()
+	// runlabel.DefaultFirstStartMs holds the default value on creation for the first_start_ms field.
+	runlabel.DefaultFirstStartMs = runlabelDescFirstStartMs.Default.(int64)
+	// runlabelDescLastEndMs is the schema descriptor for last_end_ms field.
+	runlabelDescLastEndMs := runlabelFields[12].Descriptor()
+	// runlabel.DefaultLastEndMs holds the default value on creation for the last_end_ms field.
+	runlabel.DefaultLastEndMs = runlabelDescLastEndMs.Default.(int64)
+	// runlabelDescMaxThreads is the schema descriptor for max_threads field.
+	runlabelDescMaxThreads := runlabelFields[13].Descriptor()
+	// runlabel.DefaultMaxThreads holds the default value on creation for the max_threads field.
+	runlabel.DefaultMaxThreads = runlabelDescMaxThreads.Default.(int)
+	// runlabelDescThroughputPerS is the schema descriptor for throughput_per_s field.
+	runlabelDescThroughputPerS := runlabelFields[14].Descriptor()
+	// runlabel.DefaultThroughputPerS holds the default value on creation for the throughput_per_s field.
+	runlabel.DefaultThroughputPerS = runlabelDescThroughputPerS.Default.(float64)
 	sessionFields := schema.Session{}.Fields()
 	_ = sessionFields
 	// sessionDescIDHash is the schema descriptor for id_hash field.

@@ -14,12 +14,28 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIToken is the client for interacting with the APIToken builders.
+	APIToken *APITokenClient
 	// AuditLog is the client for interacting with the AuditLog builders.
 	AuditLog *AuditLogClient
 	// LoginLog is the client for interacting with the LoginLog builders.
 	LoginLog *LoginLogClient
 	// PhoneBinding is the client for interacting with the PhoneBinding builders.
 	PhoneBinding *PhoneBindingClient
+	// Project is the client for interacting with the Project builders.
+	Project *ProjectClient
+	// Run is the client for interacting with the Run builders.
+	Run *RunClient
+	// RunBucket is the client for interacting with the RunBucket builders.
+	RunBucket *RunBucketClient
+	// RunCase is the client for interacting with the RunCase builders.
+	RunCase *RunCaseClient
+	// RunError is the client for interacting with the RunError builders.
+	RunError *RunErrorClient
+	// RunFinding is the client for interacting with the RunFinding builders.
+	RunFinding *RunFindingClient
+	// RunLabel is the client for interacting with the RunLabel builders.
+	RunLabel *RunLabelClient
 	// Session is the client for interacting with the Session builders.
 	Session *SessionClient
 	// User is the client for interacting with the User builders.
@@ -157,9 +173,17 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIToken = NewAPITokenClient(tx.config)
 	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.LoginLog = NewLoginLogClient(tx.config)
 	tx.PhoneBinding = NewPhoneBindingClient(tx.config)
+	tx.Project = NewProjectClient(tx.config)
+	tx.Run = NewRunClient(tx.config)
+	tx.RunBucket = NewRunBucketClient(tx.config)
+	tx.RunCase = NewRunCaseClient(tx.config)
+	tx.RunError = NewRunErrorClient(tx.config)
+	tx.RunFinding = NewRunFindingClient(tx.config)
+	tx.RunLabel = NewRunLabelClient(tx.config)
 	tx.Session = NewSessionClient(tx.config)
 	tx.User = NewUserClient(tx.config)
 	tx.WeChatIdentity = NewWeChatIdentityClient(tx.config)
@@ -172,7 +196,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: AuditLog.QueryXXX(), the query will be executed
+// applies a query, for example: APIToken.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

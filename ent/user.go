@@ -63,9 +63,15 @@ type UserEdges struct {
 	LoginLogs []*LoginLog `json:"login_logs,omitempty"`
 	// AuditLogs holds the value of the audit_logs edge.
 	AuditLogs []*AuditLog `json:"audit_logs,omitempty"`
+	// APITokens holds the value of the api_tokens edge.
+	APITokens []*APIToken `json:"api_tokens,omitempty"`
+	// Uploads holds the value of the uploads edge.
+	Uploads []*Run `json:"uploads,omitempty"`
+	// Projects holds the value of the projects edge.
+	Projects []*Project `json:"projects,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [8]bool
 }
 
 // IdentitiesOrErr returns the Identities value or an error if the edge
@@ -111,6 +117,33 @@ func (e UserEdges) AuditLogsOrErr() ([]*AuditLog, error) {
 		return e.AuditLogs, nil
 	}
 	return nil, &NotLoadedError{edge: "audit_logs"}
+}
+
+// APITokensOrErr returns the APITokens value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) APITokensOrErr() ([]*APIToken, error) {
+	if e.loadedTypes[5] {
+		return e.APITokens, nil
+	}
+	return nil, &NotLoadedError{edge: "api_tokens"}
+}
+
+// UploadsOrErr returns the Uploads value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) UploadsOrErr() ([]*Run, error) {
+	if e.loadedTypes[6] {
+		return e.Uploads, nil
+	}
+	return nil, &NotLoadedError{edge: "uploads"}
+}
+
+// ProjectsOrErr returns the Projects value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ProjectsOrErr() ([]*Project, error) {
+	if e.loadedTypes[7] {
+		return e.Projects, nil
+	}
+	return nil, &NotLoadedError{edge: "projects"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -269,6 +302,21 @@ func (_m *User) QueryLoginLogs() *LoginLogQuery {
 // QueryAuditLogs queries the "audit_logs" edge of the User entity.
 func (_m *User) QueryAuditLogs() *AuditLogQuery {
 	return NewUserClient(_m.config).QueryAuditLogs(_m)
+}
+
+// QueryAPITokens queries the "api_tokens" edge of the User entity.
+func (_m *User) QueryAPITokens() *APITokenQuery {
+	return NewUserClient(_m.config).QueryAPITokens(_m)
+}
+
+// QueryUploads queries the "uploads" edge of the User entity.
+func (_m *User) QueryUploads() *RunQuery {
+	return NewUserClient(_m.config).QueryUploads(_m)
+}
+
+// QueryProjects queries the "projects" edge of the User entity.
+func (_m *User) QueryProjects() *ProjectQuery {
+	return NewUserClient(_m.config).QueryProjects(_m)
 }
 
 // Update returns a builder for updating this User.

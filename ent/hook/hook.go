@@ -8,6 +8,18 @@ import (
 	"scanboard/ent"
 )
 
+// The APITokenFunc type is an adapter to allow the use of ordinary
+// function as APIToken mutator.
+type APITokenFunc func(context.Context, *ent.APITokenMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f APITokenFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.APITokenMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.APITokenMutation", m)
+}
+
 // The AuditLogFunc type is an adapter to allow the use of ordinary
 // function as AuditLog mutator.
 type AuditLogFunc func(context.Context, *ent.AuditLogMutation) (ent.Value, error)
@@ -42,6 +54,90 @@ func (f PhoneBindingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PhoneBindingMutation", m)
+}
+
+// The ProjectFunc type is an adapter to allow the use of ordinary
+// function as Project mutator.
+type ProjectFunc func(context.Context, *ent.ProjectMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProjectMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProjectMutation", m)
+}
+
+// The RunFunc type is an adapter to allow the use of ordinary
+// function as Run mutator.
+type RunFunc func(context.Context, *ent.RunMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RunFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RunMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RunMutation", m)
+}
+
+// The RunBucketFunc type is an adapter to allow the use of ordinary
+// function as RunBucket mutator.
+type RunBucketFunc func(context.Context, *ent.RunBucketMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RunBucketFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RunBucketMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RunBucketMutation", m)
+}
+
+// The RunCaseFunc type is an adapter to allow the use of ordinary
+// function as RunCase mutator.
+type RunCaseFunc func(context.Context, *ent.RunCaseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RunCaseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RunCaseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RunCaseMutation", m)
+}
+
+// The RunErrorFunc type is an adapter to allow the use of ordinary
+// function as RunError mutator.
+type RunErrorFunc func(context.Context, *ent.RunErrorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RunErrorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RunErrorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RunErrorMutation", m)
+}
+
+// The RunFindingFunc type is an adapter to allow the use of ordinary
+// function as RunFinding mutator.
+type RunFindingFunc func(context.Context, *ent.RunFindingMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RunFindingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RunFindingMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RunFindingMutation", m)
+}
+
+// The RunLabelFunc type is an adapter to allow the use of ordinary
+// function as RunLabel mutator.
+type RunLabelFunc func(context.Context, *ent.RunLabelMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RunLabelFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RunLabelMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RunLabelMutation", m)
 }
 
 // The SessionFunc type is an adapter to allow the use of ordinary

@@ -8,6 +8,40 @@ import (
 )
 
 var (
+	// APITokensColumns holds the columns for the "api_tokens" table.
+	APITokensColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Size: 100},
+		{Name: "prefix", Type: field.TypeString, Size: 16},
+		{Name: "token_hash", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "scopes", Type: field.TypeJSON},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "last_used_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// APITokensTable holds the schema information for the "api_tokens" table.
+	APITokensTable = &schema.Table{
+		Name:       "api_tokens",
+		Columns:    APITokensColumns,
+		PrimaryKey: []*schema.Column{APITokensColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "api_tokens_users_api_tokens",
+				Columns:    []*schema.Column{APITokensColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apitoken_user_id",
+				Unique:  false,
+				Columns: []*schema.Column{APITokensColumns[9]},
+			},
+		},
+	}
 	// AuditLogsColumns holds the columns for the "audit_logs" table.
 	AuditLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -128,6 +162,303 @@ var (
 				Columns:    []*schema.Column{PhoneBindingsColumns[6]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+	}
+	// ProjectsColumns holds the columns for the "projects" table.
+	ProjectsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "key", Type: field.TypeString, Unique: true, Size: 64},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "apdex_satisfied_ms", Type: field.TypeInt, Default: 500},
+		{Name: "apdex_tolerated_ms", Type: field.TypeInt, Default: 1500},
+		{Name: "regression_pct", Type: field.TypeFloat64, Default: 10},
+		{Name: "regression_error_pts", Type: field.TypeFloat64, Default: 1},
+		{Name: "regression_min_count", Type: field.TypeInt, Default: 100},
+		{Name: "sla_rules", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "baseline_run_id", Type: field.TypeInt, Nullable: true},
+		{Name: "restricted", Type: field.TypeBool, Default: false},
+	}
+	// ProjectsTable holds the schema information for the "projects" table.
+	ProjectsTable = &schema.Table{
+		Name:       "projects",
+		Columns:    ProjectsColumns,
+		PrimaryKey: []*schema.Column{ProjectsColumns[0]},
+	}
+	// RunsColumns holds the columns for the "runs" table.
+	RunsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "source_format", Type: field.TypeString, Size: 32},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"queued", "processing", "ready", "failed"}, Default: "queued"},
+		{Name: "progress", Type: field.TypeInt, Default: 0},
+		{Name: "error", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "original_filename", Type: field.TypeString, Size: 255, Default: ""},
+		{Name: "content_sha256", Type: field.TypeString, Size: 64},
+		{Name: "raw_path", Type: field.TypeString, Size: 512},
+		{Name: "raw_size", Type: field.TypeInt64, Default: 0},
+		{Name: "stored_size", Type: field.TypeInt64, Default: 0},
+		{Name: "tag_build", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "tag_commit", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "tag_env", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "started_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "ended_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "duration_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "sample_count", Type: field.TypeInt64, Default: 0},
+		{Name: "error_count", Type: field.TypeInt64, Default: 0},
+		{Name: "bucket_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "label_bucket_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "pre_aggregated", Type: field.TypeBool, Default: false},
+		{Name: "meta", Type: field.TypeJSON, Nullable: true},
+		{Name: "totals", Type: field.TypeJSON, Nullable: true},
+		{Name: "sla_verdict", Type: field.TypeString, Size: 8, Default: ""},
+		{Name: "sla_detail", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "claim_token", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "processed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "project_id", Type: field.TypeInt},
+		{Name: "user_uploads", Type: field.TypeInt, Nullable: true},
+	}
+	// RunsTable holds the schema information for the "runs" table.
+	RunsTable = &schema.Table{
+		Name:       "runs",
+		Columns:    RunsColumns,
+		PrimaryKey: []*schema.Column{RunsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "runs_projects_runs",
+				Columns:    []*schema.Column{RunsColumns[31]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "runs_users_uploads",
+				Columns:    []*schema.Column{RunsColumns[32]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "run_project_id_content_sha256",
+				Unique:  true,
+				Columns: []*schema.Column{RunsColumns[31], RunsColumns[8]},
+			},
+			{
+				Name:    "run_status_lease_until",
+				Unique:  false,
+				Columns: []*schema.Column{RunsColumns[4], RunsColumns[28]},
+			},
+			{
+				Name:    "run_project_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{RunsColumns[31], RunsColumns[1]},
+			},
+		},
+	}
+	// RunBucketsColumns holds the columns for the "run_buckets" table.
+	RunBucketsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "grid", Type: field.TypeEnum, Enums: []string{"chart", "slice"}},
+		{Name: "start_ms", Type: field.TypeInt64},
+		{Name: "count", Type: field.TypeInt64},
+		{Name: "errors", Type: field.TypeInt64},
+		{Name: "sum_ms", Type: field.TypeFloat64},
+		{Name: "min_ms", Type: field.TypeFloat64},
+		{Name: "max_ms", Type: field.TypeFloat64},
+		{Name: "bytes_recv", Type: field.TypeInt64, Default: 0},
+		{Name: "bytes_sent", Type: field.TypeInt64, Default: 0},
+		{Name: "max_threads", Type: field.TypeInt, Default: 0},
+		{Name: "codes", Type: field.TypeJSON, Nullable: true},
+		{Name: "hist", Type: field.TypeBytes, Nullable: true},
+		{Name: "label_id", Type: field.TypeInt},
+	}
+	// RunBucketsTable holds the schema information for the "run_buckets" table.
+	RunBucketsTable = &schema.Table{
+		Name:       "run_buckets",
+		Columns:    RunBucketsColumns,
+		PrimaryKey: []*schema.Column{RunBucketsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "run_buckets_run_labels_buckets",
+				Columns:    []*schema.Column{RunBucketsColumns[13]},
+				RefColumns: []*schema.Column{RunLabelsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "runbucket_label_id_grid_start_ms",
+				Unique:  false,
+				Columns: []*schema.Column{RunBucketsColumns[13], RunBucketsColumns[1], RunBucketsColumns[2]},
+			},
+		},
+	}
+	// RunCasesColumns holds the columns for the "run_cases" table.
+	RunCasesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "case_key", Type: field.TypeString, Size: 64},
+		{Name: "suite", Type: field.TypeString, Size: 2147483647},
+		{Name: "classname", Type: field.TypeString, Size: 2147483647},
+		{Name: "name", Type: field.TypeString, Size: 2147483647},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"passed", "failed", "errored", "skipped"}},
+		{Name: "duration_ms", Type: field.TypeFloat64, Default: 0},
+		{Name: "message", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "type", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "detail", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "flaky", Type: field.TypeBool, Default: false},
+		{Name: "file", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "line", Type: field.TypeInt, Default: 0},
+		{Name: "run_id", Type: field.TypeInt},
+	}
+	// RunCasesTable holds the schema information for the "run_cases" table.
+	RunCasesTable = &schema.Table{
+		Name:       "run_cases",
+		Columns:    RunCasesColumns,
+		PrimaryKey: []*schema.Column{RunCasesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "run_cases_runs_cases",
+				Columns:    []*schema.Column{RunCasesColumns[13]},
+				RefColumns: []*schema.Column{RunsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "runcase_run_id_case_key",
+				Unique:  false,
+				Columns: []*schema.Column{RunCasesColumns[13], RunCasesColumns[1]},
+			},
+		},
+	}
+	// RunErrorsColumns holds the columns for the "run_errors" table.
+	RunErrorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "label", Type: field.TypeString, Size: 2147483647},
+		{Name: "key", Type: field.TypeString, Size: 2147483647},
+		{Name: "code", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "message", Type: field.TypeString, Size: 2147483647},
+		{Name: "count", Type: field.TypeInt64},
+		{Name: "over", Type: field.TypeInt64, Default: 0},
+		{Name: "run_id", Type: field.TypeInt},
+	}
+	// RunErrorsTable holds the schema information for the "run_errors" table.
+	RunErrorsTable = &schema.Table{
+		Name:       "run_errors",
+		Columns:    RunErrorsColumns,
+		PrimaryKey: []*schema.Column{RunErrorsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "run_errors_runs_errors",
+				Columns:    []*schema.Column{RunErrorsColumns[7]},
+				RefColumns: []*schema.Column{RunsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "runerror_run_id_label",
+				Unique:  false,
+				Columns: []*schema.Column{RunErrorsColumns[7], RunErrorsColumns[1]},
+			},
+		},
+	}
+	// RunFindingsColumns holds the columns for the "run_findings" table.
+	RunFindingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "fingerprint", Type: field.TypeString, Size: 128},
+		{Name: "tool", Type: field.TypeString, Size: 200, Default: ""},
+		{Name: "rule_id", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "rule_name", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "risk", Type: field.TypeString, Size: 16},
+		{Name: "confidence", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "cwe", Type: field.TypeInt, Default: 0},
+		{Name: "uri", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "method", Type: field.TypeString, Size: 16, Default: ""},
+		{Name: "param", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "attack", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "evidence", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "file", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "line", Type: field.TypeInt, Default: 0},
+		{Name: "message", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "solution", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "reference", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "suppressed", Type: field.TypeBool, Default: false},
+		{Name: "run_id", Type: field.TypeInt},
+	}
+	// RunFindingsTable holds the schema information for the "run_findings" table.
+	RunFindingsTable = &schema.Table{
+		Name:       "run_findings",
+		Columns:    RunFindingsColumns,
+		PrimaryKey: []*schema.Column{RunFindingsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "run_findings_runs_findings",
+				Columns:    []*schema.Column{RunFindingsColumns[20]},
+				RefColumns: []*schema.Column{RunsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "runfinding_run_id_fingerprint",
+				Unique:  false,
+				Columns: []*schema.Column{RunFindingsColumns[20], RunFindingsColumns[1]},
+			},
+		},
+	}
+	// RunLabelsColumns holds the columns for the "run_labels" table.
+	RunLabelsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "name", Type: field.TypeString, Size: 2147483647},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"overall", "label", "sub", "other"}},
+		{Name: "transaction", Type: field.TypeBool, Default: false},
+		{Name: "count", Type: field.TypeInt64},
+		{Name: "errors", Type: field.TypeInt64},
+		{Name: "sum_ms", Type: field.TypeFloat64},
+		{Name: "min_ms", Type: field.TypeFloat64},
+		{Name: "max_ms", Type: field.TypeFloat64},
+		{Name: "bytes_recv", Type: field.TypeInt64, Default: 0},
+		{Name: "bytes_sent", Type: field.TypeInt64, Default: 0},
+		{Name: "first_start_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "last_end_ms", Type: field.TypeInt64, Default: 0},
+		{Name: "max_threads", Type: field.TypeInt, Default: 0},
+		{Name: "throughput_per_s", Type: field.TypeFloat64, Default: 0},
+		{Name: "p50_ms", Type: field.TypeFloat64, Nullable: true},
+		{Name: "p90_ms", Type: field.TypeFloat64, Nullable: true},
+		{Name: "p95_ms", Type: field.TypeFloat64, Nullable: true},
+		{Name: "p99_ms", Type: field.TypeFloat64, Nullable: true},
+		{Name: "stated", Type: field.TypeJSON, Nullable: true},
+		{Name: "codes", Type: field.TypeJSON, Nullable: true},
+		{Name: "hist_all", Type: field.TypeBytes, Nullable: true},
+		{Name: "hist_ok", Type: field.TypeBytes, Nullable: true},
+		{Name: "run_id", Type: field.TypeInt},
+	}
+	// RunLabelsTable holds the schema information for the "run_labels" table.
+	RunLabelsTable = &schema.Table{
+		Name:       "run_labels",
+		Columns:    RunLabelsColumns,
+		PrimaryKey: []*schema.Column{RunLabelsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "run_labels_runs_labels",
+				Columns:    []*schema.Column{RunLabelsColumns[23]},
+				RefColumns: []*schema.Column{RunsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "runlabel_run_id_kind",
+				Unique:  false,
+				Columns: []*schema.Column{RunLabelsColumns[23], RunLabelsColumns[2]},
 			},
 		},
 	}
@@ -267,21 +598,65 @@ var (
 			},
 		},
 	}
+	// ProjectMembersColumns holds the columns for the "project_members" table.
+	ProjectMembersColumns = []*schema.Column{
+		{Name: "project_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// ProjectMembersTable holds the schema information for the "project_members" table.
+	ProjectMembersTable = &schema.Table{
+		Name:       "project_members",
+		Columns:    ProjectMembersColumns,
+		PrimaryKey: []*schema.Column{ProjectMembersColumns[0], ProjectMembersColumns[1]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "project_members_project_id",
+				Columns:    []*schema.Column{ProjectMembersColumns[0]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "project_members_user_id",
+				Columns:    []*schema.Column{ProjectMembersColumns[1]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		APITokensTable,
 		AuditLogsTable,
 		LoginLogsTable,
 		PhoneBindingsTable,
+		ProjectsTable,
+		RunsTable,
+		RunBucketsTable,
+		RunCasesTable,
+		RunErrorsTable,
+		RunFindingsTable,
+		RunLabelsTable,
 		SessionsTable,
 		UsersTable,
 		WeChatIdentitiesTable,
+		ProjectMembersTable,
 	}
 )
 
 func init() {
+	APITokensTable.ForeignKeys[0].RefTable = UsersTable
 	AuditLogsTable.ForeignKeys[0].RefTable = UsersTable
 	LoginLogsTable.ForeignKeys[0].RefTable = UsersTable
 	PhoneBindingsTable.ForeignKeys[0].RefTable = UsersTable
+	RunsTable.ForeignKeys[0].RefTable = ProjectsTable
+	RunsTable.ForeignKeys[1].RefTable = UsersTable
+	RunBucketsTable.ForeignKeys[0].RefTable = RunLabelsTable
+	RunCasesTable.ForeignKeys[0].RefTable = RunsTable
+	RunErrorsTable.ForeignKeys[0].RefTable = RunsTable
+	RunFindingsTable.ForeignKeys[0].RefTable = RunsTable
+	RunLabelsTable.ForeignKeys[0].RefTable = RunsTable
 	SessionsTable.ForeignKeys[0].RefTable = UsersTable
 	WeChatIdentitiesTable.ForeignKeys[0].RefTable = UsersTable
+	ProjectMembersTable.ForeignKeys[0].RefTable = ProjectsTable
+	ProjectMembersTable.ForeignKeys[1].RefTable = UsersTable
 }

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// APIToken is the predicate function for apitoken builders.
+type APIToken func(*sql.Selector)
+
 // AuditLog is the predicate function for auditlog builders.
 type AuditLog func(*sql.Selector)
 
@@ -14,6 +17,27 @@ type LoginLog func(*sql.Selector)
 
 // PhoneBinding is the predicate function for phonebinding builders.
 type PhoneBinding func(*sql.Selector)
+
+// Project is the predicate function for project builders.
+type Project func(*sql.Selector)
+
+// Run is the predicate function for run builders.
+type Run func(*sql.Selector)
+
+// RunBucket is the predicate function for runbucket builders.
+type RunBucket func(*sql.Selector)
+
+// RunCase is the predicate function for runcase builders.
+type RunCase func(*sql.Selector)
+
+// RunError is the predicate function for runerror builders.
+type RunError func(*sql.Selector)
+
+// RunFinding is the predicate function for runfinding builders.
+type RunFinding func(*sql.Selector)
+
+// RunLabel is the predicate function for runlabel builders.
+type RunLabel func(*sql.Selector)
 
 // Session is the predicate function for session builders.
 type Session func(*sql.Selector)

@@ -43,6 +43,9 @@ func (User) Edges() []ent.Edge {
 		edge.To("sessions", Session.Type),
 		edge.To("login_logs", LoginLog.Type),
 		edge.To("audit_logs", AuditLog.Type),
+		edge.To("api_tokens", APIToken.Type),
+		edge.To("uploads", Run.Type),
+		edge.From("projects", Project.Type).Ref("members"),
 	}
 }
 
