@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"testing"
+	"time"
 )
 
 func TestDecodeResponse(t *testing.T) {
@@ -105,5 +107,34 @@ func TestScrubURLError(t *testing.T) {
 	got := scrubURLError(in).Error()
 	if got != `Get "https://api.weixin.qq.com/sns/oauth2/access_token": refused` {
 		t.Fatalf("scrubbed = %q", got)
+	}
+}
+
+func TestNewValidatesAndDefaults(t *testing.T) {
+	if _, err := New(Config{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("New without AppID: err = %v", err)
+	}
+	if _, err := NewWork(WorkConfig{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("NewWork without CorpID: err = %v", err)
+	}
+	c, err := New(Config{AppID: "wx1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.t.hc.Timeout != DefaultTimeout || c.Endpoints() != DefaultEndpoints() || c.AppID() != "wx1" {
+		t.Fatalf("defaults: timeout %s, endpoints %+v", c.t.hc.Timeout, c.Endpoints())
+	}
+}
+
+func TestContextBoundsASlowWeChat(t *testing.T) {
+	f := newFake(t)
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	f.handle("/_sandbox/sns/oauth2/access_token", func(http.ResponseWriter, *http.Request) { <-release })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := f.client().ExchangeCode(ctx, "C")
+	if !errors.Is(err, context.DeadlineExceeded) || IsRetryable(err) {
+		t.Fatalf("err = %v, want the context deadline, not retryable", err)
 	}
 }
