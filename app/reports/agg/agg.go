@@ -3,9 +3,12 @@
 // histograms (all samples and successful ones); per time bucket the same counters and active
 // threads, and for the run's buckets a coarser histogram. It is pure: it imports only parse.
 //
-// Per-bucket histograms are kept for the run, not per label: JMeter's percentiles-over-time
+// Chart-bucket histograms are kept for the run, not per label: JMeter's percentiles-over-time
 // chart is run-wide, and labels × buckets histograms would make memory grow with the number
 // of labels (40 labels × 1,000 buckets of even 2 KB is 80 MB), against the flat-memory goal.
+// Per label there is a second, coarser grid of slices (counters and a coarse histogram each)
+// so a time-range selection can recompute the per-label table: its width is chosen so that
+// labels × slices stays under Options.SliceCells, which bounds memory whatever the run.
 //
 // Counting rules: sub-results (Sample.Sub) are kept under their own labels but never counted
 // in Overall, because their parent already covers them. JMeter transaction-controller rows
@@ -30,6 +33,10 @@ type Options struct {
 	MaxBuckets int
 	// ErrorSlots is how many distinct errors each label tracks exactly; 0 means 100.
 	ErrorSlots int
+	// SliceCells caps top-level labels × per-label histogram slices; when a new label or a
+	// longer run would exceed it the slices are merged into the next coarser size. 0 means
+	// 4,096 (a few tens of MB at most of coarse histograms).
+	SliceCells int
 }
 
 // bucketLadder lists the bucket sizes in ms; each divides the next, so coarsening only ever
@@ -54,13 +61,16 @@ type Label struct {
 	buckets map[int64]*Bucket
 	lastKey int64
 	last    *Bucket
+	// slices is the per-label histogram grid (top-level labels only).
+	slices    map[int64]*Bucket
+	lastSlice *Bucket
 }
 
 // Bucket is one time slice of a label (or of the run) by sample start time.
 type Bucket struct {
 	StartMS int64
 	Counters
-	Hist       *Hist // coarse histogram of every top-level sample; run buckets only, else nil
+	Hist       *Hist // coarse histogram of every top-level sample; run buckets and slices, else nil
 	MaxThreads int   // most active threads seen in the slice
 }
 
@@ -81,6 +91,8 @@ type Aggregator struct {
 	maxStart int64
 	run      map[int64]*Bucket // run-wide histogram and threads per bucket
 	runLast  *Bucket
+	sliceMS  int64 // width of the per-label slices; a ladder size ≥ bucketMS
+	topLevel int   // number of top-level labels, for the SliceCells budget
 	// cache finds a label by the address of its name's bytes. Parsers intern labels, so a
 	// repeated label arrives as the very same string and skips hashing it. Only Label.Name's
 	// own address is cached: the Label keeps that memory alive, so an address match cannot
@@ -96,11 +108,18 @@ func New(opt Options) *Aggregator {
 	if opt.ErrorSlots <= 0 {
 		opt.ErrorSlots = 100
 	}
-	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], run: make(map[int64]*Bucket)}
+	if opt.SliceCells <= 0 {
+		opt.SliceCells = 4096
+	}
+	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], sliceMS: bucketLadder[0], run: make(map[int64]*Bucket)}
 }
 
 func (a *Aggregator) newLabel(name string, sub bool) *Label {
-	return &Label{Name: name, Sub: sub, OK: NewHist(), ko: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: make(map[int64]*Bucket)}
+	l := &Label{Name: name, Sub: sub, OK: NewHist(), ko: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: make(map[int64]*Bucket)}
+	if !sub {
+		l.slices = make(map[int64]*Bucket)
+	}
+	return l
 }
 
 // Sample adds one sample. It never fails; the error is there to satisfy parse.SampleSink.
@@ -116,6 +135,10 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 			if l == nil {
 				l = a.newLabel(s.Label, s.Sub)
 				a.labels[k] = l
+				if !s.Sub {
+					a.topLevel++
+					a.fitSlices()
+				}
 			}
 			if uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
 				*slot = l
@@ -154,6 +177,19 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	if s.Sub {
 		return nil
 	}
+	skey := floorTo(s.StartMS, a.sliceMS)
+	sb := l.lastSlice
+	if sb == nil || sb.StartMS != skey {
+		sb = l.slices[skey]
+		if sb == nil {
+			sb = &Bucket{StartMS: skey, Hist: NewCoarseHist()}
+			l.slices[skey] = sb
+		}
+		l.lastSlice = sb
+	}
+	sb.Counters.add(s)
+	sb.Hist.RecordUS(us)
+	sb.MaxThreads = max(sb.MaxThreads, s.Threads)
 	rb := a.runLast
 	if rb == nil || rb.StartMS != key {
 		rb = a.run[key]
@@ -208,6 +244,40 @@ func (a *Aggregator) track(t int64) {
 	}
 	if size != a.bucketMS {
 		a.rebucket(size)
+	}
+	a.fitSlices()
+}
+
+// nextSize is the ladder size after size.
+func nextSize(size int64) int64 {
+	for _, s := range bucketLadder {
+		if s > size {
+			return s
+		}
+	}
+	return size * 2
+}
+
+// fitSlices coarsens the per-label slices until top-level labels × slices over the run's
+// span fits the SliceCells budget, and never finer than the chart buckets.
+func (a *Aggregator) fitSlices() {
+	size := max(a.sliceMS, a.bucketMS)
+	labels := int64(max(a.topLevel, 1))
+	for labels*((a.maxStart-a.minStart)/size+1) > int64(a.opt.SliceCells) {
+		size = nextSize(size)
+	}
+	if size != a.sliceMS {
+		a.resliceTo(size)
+	}
+}
+
+func (a *Aggregator) resliceTo(size int64) {
+	a.sliceMS = size
+	for _, l := range a.labels {
+		if l.slices != nil {
+			l.slices = rebucketMap(l.slices, size)
+			l.lastSlice = nil
+		}
 	}
 }
 
@@ -272,14 +342,23 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	} else if o.bucketMS < a.bucketMS {
 		o.rebucket(a.bucketMS)
 	}
+	if o.sliceMS > a.sliceMS {
+		a.resliceTo(o.sliceMS)
+	} else if o.sliceMS < a.sliceMS {
+		o.resliceTo(a.sliceMS)
+	}
 	for k, ol := range o.labels {
 		l := a.labels[k]
 		if l == nil {
 			a.labels[k] = ol
+			if !ol.Sub {
+				a.topLevel++
+			}
 			continue
 		}
 		l.merge(ol)
 	}
+	a.fitSlices()
 	a.cache = [256]*Label{}
 	for k, ob := range o.run {
 		if b := a.run[k]; b != nil {
@@ -306,6 +385,27 @@ func (l *Label) merge(o *Label) {
 		}
 	}
 	l.last = nil
+	if l.slices != nil {
+		for k, ob := range o.slices {
+			if b := l.slices[k]; b != nil {
+				b.merge(ob)
+			} else {
+				l.slices[k] = ob.clone()
+			}
+		}
+		l.lastSlice = nil
+	}
+}
+
+// Slices returns the label's histogram slices (Result.SliceMS wide) in time order; nil
+// for sub-result labels and for the overall row, whose chart buckets carry histograms.
+func (l *Label) Slices() []*Bucket {
+	out := make([]*Bucket, 0, len(l.slices))
+	for _, b := range l.slices {
+		out = append(out, b)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StartMS < out[j].StartMS })
+	return out
 }
 
 // Buckets returns the label's time buckets in time order.
@@ -321,6 +421,7 @@ func (l *Label) Buckets() []*Bucket {
 // Result is the aggregation of a whole input.
 type Result struct {
 	BucketMS int64
+	SliceMS  int64    // width of every top-level label's Slices
 	Overall  *Label   // every top-level (non-Sub) sample, with run-level buckets
 	Labels   []*Label // sorted by name; a name seen both as sub-result and top-level appears twice
 }
@@ -329,6 +430,7 @@ type Result struct {
 // receiving samples afterwards; the Result does not share mutable state with it.
 func (a *Aggregator) Result() *Result {
 	overall := a.newLabel("", false)
+	overall.slices = nil
 	labels := make([]*Label, 0, len(a.labels))
 	for _, l := range a.labels {
 		c := l.clone()
@@ -356,7 +458,7 @@ func (a *Aggregator) Result() *Result {
 		}
 		return !labels[i].Sub
 	})
-	return &Result{BucketMS: a.bucketMS, Overall: overall, Labels: labels}
+	return &Result{BucketMS: a.bucketMS, SliceMS: a.sliceMS, Overall: overall, Labels: labels}
 }
 
 func (l *Label) clone() *Label {
@@ -372,5 +474,12 @@ func (l *Label) clone() *Label {
 		c.buckets[k] = b.clone()
 	}
 	c.last = nil
+	if l.slices != nil {
+		c.slices = make(map[int64]*Bucket, len(l.slices))
+		for k, b := range l.slices {
+			c.slices[k] = b.clone()
+		}
+		c.lastSlice = nil
+	}
 	return &c
 }

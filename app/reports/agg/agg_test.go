@@ -1,6 +1,7 @@
 package agg
 
 import (
+	"fmt"
 	"testing"
 
 	"scanboard/app/reports/parse"
@@ -78,5 +79,70 @@ func TestTopErrorsBounded(t *testing.T) {
 	top := te.Top(3)
 	if len(te.entries) > 10 || top[0].Key != "404/Not Found" || top[0].Count != 10_000 {
 		t.Errorf("top %+v (table %d)", top, len(te.entries))
+	}
+}
+
+func TestSlicesCoverLabelsWithinBudget(t *testing.T) {
+	tests := []struct {
+		name   string
+		labels int
+		cells  int
+	}{
+		{"few labels", 3, 0},
+		{"many labels small budget", 40, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := New(Options{SliceCells: tt.cells})
+			const start = 1_700_000_000_000
+			n := 20_000
+			for i := range n {
+				// Two hours, out of order within each minute, with one sub-result per 10.
+				ts := int64(start + (i/60*60+(59-i%60))*360)
+				s := parse.Sample{Label: fmt.Sprintf("L%02d", i%tt.labels), StartMS: ts, ElapsedMS: float64(1 + i%900), OK: i%13 != 0, Code: "200"}
+				if err := a.Sample(&s); err != nil {
+					t.Fatal(err)
+				}
+				if i%10 == 0 {
+					sub := parse.Sample{Label: "sub", Sub: true, StartMS: ts, ElapsedMS: 3, OK: true}
+					_ = a.Sample(&sub)
+				}
+			}
+			res := a.Result()
+			budget := tt.cells
+			if budget == 0 {
+				budget = 4096
+			}
+			cells := 0
+			for _, l := range res.Labels {
+				sl := l.Slices()
+				if l.Sub {
+					if len(sl) != 0 {
+						t.Errorf("sub-result label %q has %d slices", l.Name, len(sl))
+					}
+					continue
+				}
+				cells += len(sl)
+				var count, errs int64
+				var hist uint64
+				for _, b := range sl {
+					if b.StartMS%res.SliceMS != 0 {
+						t.Errorf("slice %d not aligned to %d", b.StartMS, res.SliceMS)
+					}
+					count += b.Count
+					errs += b.Errors
+					hist += b.Hist.Count()
+				}
+				if count != l.Count || errs != l.Errors || hist != uint64(l.Count) {
+					t.Errorf("%s: slices hold %d/%d/%d, label %d/%d", l.Name, count, errs, hist, l.Count, l.Errors)
+				}
+			}
+			if cells > budget {
+				t.Errorf("%d slices over the budget of %d", cells, budget)
+			}
+			if res.SliceMS < res.BucketMS || res.SliceMS%res.BucketMS != 0 {
+				t.Errorf("slice %d ms vs bucket %d ms", res.SliceMS, res.BucketMS)
+			}
+		})
 	}
 }
