@@ -34,7 +34,23 @@ type Config struct {
 	// TCP peer is the client.
 	TrustedProxies []netip.Prefix
 	DefaultLocale  string
+
+	WeChat WeChat
 }
+
+// WeChat holds the Official Account credentials. With none set, the app mounts the built-in
+// WeChat sandbox at /_sandbox and uses it through the real client.
+type WeChat struct {
+	OAAppID, OASecret string
+	OAToken           string // push-message token set in the OA console
+	OAAESKey          string // EncodingAESKey for safe mode; empty: plain mode
+	// APIBase points every WeChat host at one base URL (a `mis sandbox` on staging);
+	// empty: the real hosts, or the built-in sandbox when no credentials are set.
+	APIBase string
+}
+
+// Sandbox reports whether the built-in WeChat sandbox stands in for WeChat.
+func (c Config) Sandbox() bool { return c.WeChat.OAAppID == "" }
 
 // Production reports whether the app runs in production mode, which refuses the sandbox.
 func (c Config) Production() bool { return c.Env == "production" }
@@ -62,6 +78,11 @@ var Vars = []Var{
 	{"MIS_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGINT/SIGTERM"},
 	{"MIS_TRUSTED_PROXIES", "(empty)", "comma-separated CIDRs of reverse proxies whose X-Real-IP is trusted"},
 	{"MIS_DEFAULT_LOCALE", "zh-CN", "zh-CN or en, when neither the user nor the browser says"},
+	{"MIS_WECHAT_OA_APPID", "(empty: built-in sandbox)", "Official Account appid; unset, the WeChat sandbox is mounted at /_sandbox"},
+	{"MIS_WECHAT_OA_SECRET", "", "Official Account secret (required with the appid)"},
+	{"MIS_WECHAT_OA_TOKEN", "", "push-message token from the OA console (required with the appid)"},
+	{"MIS_WECHAT_OA_AES_KEY", "(empty: plain mode)", "EncodingAESKey, 43 characters, for safe-mode pushes"},
+	{"MIS_WECHAT_API_BASE", "(empty: real hosts)", "one base URL for every WeChat host, e.g. a `mis sandbox` on staging"},
 }
 
 // VarError is a bad value, reported as one line naming the variable.
@@ -126,6 +147,28 @@ func Load(getenv func(string) string) (Config, error) {
 		l.fail("MIS_SESSION_ABSOLUTE", l.getenv("MIS_SESSION_ABSOLUTE"), "must be at least MIS_SESSION_IDLE")
 	}
 	c.TrustedProxies = l.prefixes("MIS_TRUSTED_PROXIES")
+	c.WeChat = WeChat{
+		OAAppID:  l.str("MIS_WECHAT_OA_APPID", ""),
+		OASecret: l.str("MIS_WECHAT_OA_SECRET", ""),
+		OAToken:  l.str("MIS_WECHAT_OA_TOKEN", ""),
+		OAAESKey: l.str("MIS_WECHAT_OA_AES_KEY", ""),
+		APIBase:  strings.TrimRight(l.str("MIS_WECHAT_API_BASE", ""), "/"),
+	}
+	switch w := c.WeChat; {
+	case w.OAAppID != "" && w.OASecret == "":
+		l.fail("MIS_WECHAT_OA_SECRET", "", "is required when MIS_WECHAT_OA_APPID is set")
+	case w.OAAppID != "" && w.OAToken == "":
+		l.fail("MIS_WECHAT_OA_TOKEN", "", "is required when MIS_WECHAT_OA_APPID is set")
+	case w.OAAESKey != "" && len(w.OAAESKey) != 43:
+		l.fail("MIS_WECHAT_OA_AES_KEY", "", "must be the 43-character EncodingAESKey from the OA console")
+	case w.APIBase != "":
+		if u, err := url.Parse(w.APIBase); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.fail("MIS_WECHAT_API_BASE", w.APIBase, "must be an absolute http:// or https:// URL")
+		}
+	}
+	if c.Production() && c.Sandbox() {
+		l.fail("MIS_WECHAT_OA_APPID", "", "is required when MIS_ENV=production: the built-in WeChat sandbox is for development only")
+	}
 	if c.Production() && c.BaseURL != nil && c.BaseURL.Scheme != "https" {
 		l.fail("MIS_BASE_URL", c.BaseURL.String(), "must be https:// when MIS_ENV=production")
 	}

@@ -22,8 +22,8 @@ func TestDefaults(t *testing.T) {
 	if c.SessionIdle != 30*time.Minute || c.SessionAbsolute != 12*time.Hour || c.DefaultLocale != "zh-CN" {
 		t.Errorf("session/locale defaults wrong: %+v", c)
 	}
-	if c.SecureCookies() || c.Production() {
-		t.Error("development defaults must not be production or secure-cookie")
+	if c.SecureCookies() || c.Production() || !c.Sandbox() {
+		t.Error("development defaults must be non-production, plain-cookie, sandboxed")
 	}
 }
 
@@ -51,7 +51,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"duration", map[string]string{"MIS_SESSION_IDLE": "forever"}, "MIS_SESSION_IDLE="},
 		{"absolute below idle", map[string]string{"MIS_SESSION_IDLE": "2h", "MIS_SESSION_ABSOLUTE": "1h"}, "MIS_SESSION_ABSOLUTE="},
 		{"env", map[string]string{"MIS_ENV": "prod"}, "MIS_ENV="},
-		{"production needs https", map[string]string{"MIS_ENV": "production"}, "MIS_BASE_URL="},
+		{"production needs https", map[string]string{"MIS_ENV": "production", "MIS_WECHAT_OA_APPID": "wx1", "MIS_WECHAT_OA_SECRET": "s", "MIS_WECHAT_OA_TOKEN": "t"}, "MIS_BASE_URL="},
+		{"production refuses the sandbox", map[string]string{"MIS_ENV": "production", "MIS_BASE_URL": "https://mis.example.com"}, "MIS_WECHAT_OA_APPID:"},
+		{"appid without secret", map[string]string{"MIS_WECHAT_OA_APPID": "wx1"}, "MIS_WECHAT_OA_SECRET:"},
+		{"short aes key", map[string]string{"MIS_WECHAT_OA_APPID": "wx1", "MIS_WECHAT_OA_SECRET": "s", "MIS_WECHAT_OA_TOKEN": "t", "MIS_WECHAT_OA_AES_KEY": "abc"}, "MIS_WECHAT_OA_AES_KEY:"},
+		{"api base", map[string]string{"MIS_WECHAT_API_BASE": "ftp://x"}, "MIS_WECHAT_API_BASE="},
 		{"proxies", map[string]string{"MIS_TRUSTED_PROXIES": "10.0.0.0/8, banana"}, "MIS_TRUSTED_PROXIES="},
 		{"locale", map[string]string{"MIS_DEFAULT_LOCALE": "fr"}, "MIS_DEFAULT_LOCALE="},
 		{"log level", map[string]string{"MIS_LOG_LEVEL": "loud"}, "MIS_LOG_LEVEL="},

@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
 )
 
 // ErrClosed is returned after Close.
@@ -33,13 +31,23 @@ type Store interface {
 	// Subscribe listens on channel until the subscription is closed or ctx ends.
 	Subscribe(ctx context.Context, channel string) (Subscription, error)
 	Ping(ctx context.Context) error
-	// Fiber returns the same store as a fiber.Storage for Fiber's session middleware.
-	Fiber() fiber.Storage
+	// Fiber returns the same store in the shape of fiber.Storage, for Fiber's session
+	// middleware (declared here so only the web package imports Fiber).
+	Fiber() SessionStorage
 	Close() error
 }
 
 // Subscription delivers published messages. C is closed when the subscription ends.
 type Subscription interface {
 	C() <-chan []byte
+	Close() error
+}
+
+// SessionStorage has the method set of fiber.Storage.
+type SessionStorage interface {
+	Get(key string) ([]byte, error)
+	Set(key string, val []byte, exp time.Duration) error
+	Delete(key string) error
+	Reset() error
 	Close() error
 }

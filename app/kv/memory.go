@@ -5,8 +5,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/gofiber/fiber/v2"
 )
 
 // Memory is the in-process Store for a single node. Expired keys are dropped on read and by
@@ -232,7 +230,7 @@ func (m *Memory) Ping(context.Context) error {
 }
 
 // Fiber implements Store.
-func (m *Memory) Fiber() fiber.Storage { return fiberMemory{m} }
+func (m *Memory) Fiber() SessionStorage { return fiberMemory{m} }
 
 // Close implements Store.
 func (m *Memory) Close() error {
@@ -247,7 +245,7 @@ func (m *Memory) Close() error {
 	return nil
 }
 
-// fiberMemory adapts Memory to fiber.Storage under its own key prefix.
+// fiberMemory adapts Memory to SessionStorage under its own key prefix.
 type fiberMemory struct{ m *Memory }
 
 const fiberPrefix = "fiber:"

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	redisstore "github.com/gofiber/storage/redis/v3"
 	"github.com/redis/go-redis/v9"
 )
@@ -17,7 +16,7 @@ import (
 type Redis struct {
 	c      *redis.Client
 	prefix string
-	fiber  fiber.Storage
+	fiber  SessionStorage
 }
 
 // RedisOptions tune the client. The defaults keep a request that touches a hung Redis under
@@ -176,7 +175,7 @@ func (s *redisSub) Close() error {
 func (r *Redis) Ping(ctx context.Context) error { return r.c.Ping(ctx).Err() }
 
 // Fiber implements Store.
-func (r *Redis) Fiber() fiber.Storage { return r.fiber }
+func (r *Redis) Fiber() SessionStorage { return r.fiber }
 
 // Close implements Store.
 func (r *Redis) Close() error { return r.c.Close() }
@@ -184,7 +183,7 @@ func (r *Redis) Close() error { return r.c.Close() }
 // prefixedStorage namespaces Fiber's keys and refuses Reset, which on the Redis storage is
 // FLUSHDB and would wipe every other key in the database.
 type prefixedStorage struct {
-	inner  fiber.Storage
+	inner  SessionStorage
 	prefix string
 }
 

@@ -38,4 +38,3 @@ func TestErrorPagesInBothLanguages(t *testing.T) {
 		})
 	}
 }
-

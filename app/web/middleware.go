@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ func (s *Server) middleware() {
 		},
 	}))
 	s.app.Use(s.rejectCrossSite)
-	s.app.Use(csrf.New(csrf.Config{
+	s.csrf = csrf.New(csrf.Config{
 		Session:        s.sessions,
 		SessionKey:     "csrf",
 		ContextKey:     localCSRF,
@@ -61,7 +62,15 @@ func (s *Server) middleware() {
 		ErrorHandler: func(c *fiber.Ctx, err error) error {
 			return apperr.E("web.csrf", apperr.Forbidden, apperr.Key("error.csrf"), err)
 		},
-	}))
+	})
+	// Safe requests get their token here; unsafe ones are checked by the route itself (see
+	// New), so a method no route takes is answered 405, not 403.
+	s.app.Use(func(c *fiber.Ctx) error {
+		if isSafe(c.Method()) && !strings.HasPrefix(c.Path(), SandboxPath) {
+			return s.csrf(c)
+		}
+		return c.Next()
+	})
 	// After csrf: a rotation here must be the last session write of the request, or csrf
 	// would save its token under the id that was just retired.
 	s.app.Use(s.loadPrincipal)
@@ -80,8 +89,7 @@ func csrfExtractor(c *fiber.Ctx) (string, error) {
 // rejectCrossSite refuses unsafe requests the browser marks as cross-site (Fetch Metadata),
 // before the token check (WEB-01).
 func (s *Server) rejectCrossSite(c *fiber.Ctx) error {
-	switch c.Method() {
-	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+	if isSafe(c.Method()) {
 		return c.Next()
 	}
 	if c.Get("Sec-Fetch-Site") == "cross-site" {
@@ -173,3 +181,14 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 }
 
 func (s *Server) secure() bool { return s.BaseURL != nil && s.BaseURL.Scheme == "https" }
+
+func isSafe(method string) bool {
+	return method == fiber.MethodGet || method == fiber.MethodHead || method == fiber.MethodOptions
+}
+
+// NonceFromRequest returns the CSP nonce of a request that reached a net/http handler
+// mounted in the app (the sandbox), so its pages pass the app's policy.
+func NonceFromRequest(r *http.Request) string {
+	n, _ := r.Context().Value(localNonce).(string)
+	return n
+}

@@ -1,6 +1,9 @@
 package web
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+)
 
 // Policy says who may reach a route. Every route has one; a test walks the table.
 type Policy int
@@ -24,18 +27,27 @@ type Route struct {
 	Path    string
 	Policy  Policy
 	Handler fiber.Handler
+	// NoCSRF marks routes that browsers do not post forms to: server-to-server calls
+	// (WeChat pushes, the sandbox's emulated APIs, bearer-token APIs) authenticate otherwise.
+	NoCSRF bool
 }
 
 // routeTable is the one list of routes. Each handler is wrapped with its policy check.
 func (s *Server) routeTable() []Route {
 	rs := []Route{
-		{fiber.MethodGet, "/healthz", Public, s.healthz},
-		{fiber.MethodGet, "/readyz", Public, s.readyz},
-		{fiber.MethodGet, "/static/*", Public, s.staticFile},
-		{fiber.MethodGet, "/favicon.ico", Public, s.favicon},
-		{fiber.MethodGet, "/", Public, s.home},
-		{fiber.MethodPost, "/lang", Public, s.setLang},
-		{fiber.MethodPost, "/logout", SignedIn, s.logout},
+		{fiber.MethodGet, "/healthz", Public, s.healthz, false},
+		{fiber.MethodGet, "/readyz", Public, s.readyz, false},
+		{fiber.MethodGet, "/static/*", Public, s.staticFile, false},
+		{fiber.MethodGet, "/favicon.ico", Public, s.favicon, false},
+		{fiber.MethodGet, "/", Public, s.home, false},
+		{fiber.MethodPost, "/lang", Public, s.setLang, false},
+		{fiber.MethodPost, "/logout", SignedIn, s.logout, false},
+	}
+	if s.Sandbox != nil {
+		sb := adaptor.HTTPHandler(s.Sandbox)
+		for _, m := range []string{fiber.MethodGet, fiber.MethodPost} {
+			rs = append(rs, Route{m, SandboxPath, Public, sb, true}, Route{m, SandboxPath + "/*", Public, sb, true})
+		}
 	}
 	for i := range rs {
 		rs[i].Handler = s.guard(rs[i].Policy, rs[i].Handler)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -37,13 +38,19 @@ type Deps struct {
 	SessionAbsolute time.Duration
 	TrustedProxies  []string // CIDRs or addresses whose X-Real-IP is believed
 	BodyLimit       int      // bytes; 0: 4 MiB
+	// Sandbox, when set, is the built-in WeChat emulator, mounted at SandboxPath.
+	Sandbox http.Handler
 }
+
+// SandboxPath is where the built-in WeChat sandbox is mounted.
+const SandboxPath = "/_sandbox"
 
 // Server is the HTTP application.
 type Server struct {
 	Deps
 	app      *fiber.App
 	sessions *session.Store
+	csrf     fiber.Handler
 	routes   []Route
 }
 
@@ -78,10 +85,13 @@ func New(d Deps) *Server {
 	s.middleware()
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
-		if r.Method == fiber.MethodGet {
+		switch {
+		case r.Method == fiber.MethodGet:
 			s.app.Get(r.Path, r.Handler) // GET routes answer HEAD too
-		} else {
+		case r.NoCSRF:
 			s.app.Add(r.Method, r.Path, r.Handler)
+		default:
+			s.app.Add(r.Method, r.Path, s.csrf, r.Handler)
 		}
 	}
 	return s

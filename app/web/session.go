@@ -83,8 +83,9 @@ func (s *Server) loadPrincipal(c *fiber.Ctx) error {
 	}
 	c.Locals(localPrincipal, p)
 	// A role or status change since the id was issued rotates it (SESS-06): the old id never
-	// carries the new privilege.
-	if priv := string(p.Role) + "/" + string(p.Status); sess.Get(sessPriv) != priv {
+	// carries the new privilege. Privileges are re-read on every request anyway; rotating on
+	// the next safe request keeps the CSRF check of an unsafe one on the id it was made for.
+	if priv := string(p.Role) + "/" + string(p.Status); sess.Get(sessPriv) != priv && isSafe(c.Method()) {
 		if err := s.rotate(c, sess, priv); err != nil {
 			return err
 		}

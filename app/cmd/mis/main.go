@@ -3,6 +3,7 @@
 //
 //	mis [serve]   run the web app (default)
 //	mis migrate   apply pending database migrations and exit
+//	mis sandbox   run the WeChat sandbox alone
 //	mis help      list subcommands and configuration variables
 package main
 
@@ -34,6 +35,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "sandbox":
+		return sandboxCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/netip"
 
 	"scanboard/app/auth"
 	"scanboard/app/web"
+	"scanboard/app/wechatsandbox"
 	"scanboard/static"
 	"scanboard/views/i18n"
 )
@@ -40,6 +42,18 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fail(stderr, err)
 	}
+	var sandbox *wechatsandbox.Sandbox
+	if d.cfg.Sandbox() {
+		base := d.cfg.BaseURL.String()
+		sc := wechatsandbox.DevConfig(base+web.SandboxPath, base+"/wechat/push")
+		sc.Logger = d.log.With("component", "sandbox")
+		sc.Nonce = web.NonceFromRequest
+		if sandbox, err = wechatsandbox.New(sc); err != nil {
+			return fail(stderr, fmt.Errorf("WeChat sandbox: %w", err))
+		}
+		d.log.Warn("no WeChat credentials configured: the built-in WeChat sandbox is mounted (development only)",
+			"phone", base+web.SandboxPath+"/phone")
+	}
 	srv := web.New(web.Deps{
 		Log:             d.log,
 		Store:           d.store,
@@ -52,6 +66,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SessionIdle:     d.cfg.SessionIdle,
 		SessionAbsolute: d.cfg.SessionAbsolute,
 		TrustedProxies:  prefixStrings(d.cfg.TrustedProxies),
+		Sandbox:         handlerOrNil(sandbox),
 	})
 	ln, err := net.Listen("tcp", d.cfg.Addr)
 	if err != nil {
@@ -68,6 +83,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	d.log.Info("stopped")
 	return 0
+}
+
+// handlerOrNil keeps a nil *Sandbox from becoming a non-nil http.Handler.
+func handlerOrNil(sb *wechatsandbox.Sandbox) http.Handler {
+	if sb == nil {
+		return nil
+	}
+	return sb
 }
 
 func prefixStrings(ps []netip.Prefix) []string {

@@ -14,6 +14,7 @@ func usage(w io.Writer) {
 Usage:
   mis [serve]    run the web app (SQLite, in-memory storage and the WeChat sandbox by default)
   mis migrate    apply pending database migrations and exit
+  mis sandbox    run the WeChat sandbox alone (--addr, --public-url, --push-url)
   mis help       this text
 
 Configuration (environment variables):
