@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"sort"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -32,7 +33,13 @@ func NewBundle() (*Bundle, error) {
 	tags := []language.Tag{language.MustParse("zh-CN"), language.English}
 	b := goi18n.NewBundle(tags[0])
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, name := range []string{"locales/zh-CN.json", "locales/en.json"} {
+	// One file per area and language (base.en.json, login.zh-CN.json …) so each room of the
+	// app keeps its own messages; go-i18n reads the language from the file name.
+	names, err := fs.Glob(files, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
 		if _, err := b.LoadMessageFileFS(files, name); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", name, err)
 		}
@@ -114,19 +121,26 @@ func Lang(ctx context.Context) string {
 	return Supported[0]
 }
 
-// Keys returns the message ids of one locale file, sorted (for the completeness test).
+// Keys returns the message ids of one language across its files, sorted (for the
+// completeness test).
 func Keys(lang string) ([]string, error) {
-	raw, err := files.ReadFile("locales/" + lang + ".json")
+	names, err := fs.Glob(files, "locales/*."+lang+".json")
 	if err != nil {
 		return nil, err
 	}
-	m := map[string]any{}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var keys []string
+	for _, name := range names {
+		raw, err := files.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	return keys, nil
