@@ -23,6 +23,12 @@ type AuditLogCreate struct {
 	conflict []sql.ConflictOption
 }
 
+// SetSeq sets the "seq" field.
+func (_c *AuditLogCreate) SetSeq(v int64) *AuditLogCreate {
+	_c.mutation.SetSeq(v)
+	return _c
+}
+
 // SetCreatedAt sets the "created_at" field.
 func (_c *AuditLogCreate) SetCreatedAt(v time.Time) *AuditLogCreate {
 	_c.mutation.SetCreatedAt(v)
@@ -127,6 +133,26 @@ func (_c *AuditLogCreate) SetNillableIP(v *string) *AuditLogCreate {
 	return _c
 }
 
+// SetPrevHash sets the "prev_hash" field.
+func (_c *AuditLogCreate) SetPrevHash(v string) *AuditLogCreate {
+	_c.mutation.SetPrevHash(v)
+	return _c
+}
+
+// SetNillablePrevHash sets the "prev_hash" field if the given value is not nil.
+func (_c *AuditLogCreate) SetNillablePrevHash(v *string) *AuditLogCreate {
+	if v != nil {
+		_c.SetPrevHash(*v)
+	}
+	return _c
+}
+
+// SetHash sets the "hash" field.
+func (_c *AuditLogCreate) SetHash(v string) *AuditLogCreate {
+	_c.mutation.SetHash(v)
+	return _c
+}
+
 // SetActorID sets the "actor" edge to the User entity by ID.
 func (_c *AuditLogCreate) SetActorID(id int) *AuditLogCreate {
 	_c.mutation.SetActorID(id)
@@ -209,10 +235,22 @@ func (_c *AuditLogCreate) defaults() {
 		v := auditlog.DefaultIP
 		_c.mutation.SetIP(v)
 	}
+	if _, ok := _c.mutation.PrevHash(); !ok {
+		v := auditlog.DefaultPrevHash
+		_c.mutation.SetPrevHash(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
 func (_c *AuditLogCreate) check() error {
+	if _, ok := _c.mutation.Seq(); !ok {
+		return &ValidationError{Name: "seq", err: errors.New(`ent: missing required field "AuditLog.seq"`)}
+	}
+	if v, ok := _c.mutation.Seq(); ok {
+		if err := auditlog.SeqValidator(v); err != nil {
+			return &ValidationError{Name: "seq", err: fmt.Errorf(`ent: validator failed for field "AuditLog.seq": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.CreatedAt(); !ok {
 		return &ValidationError{Name: "created_at", err: errors.New(`ent: missing required field "AuditLog.created_at"`)}
 	}
@@ -267,6 +305,22 @@ func (_c *AuditLogCreate) check() error {
 			return &ValidationError{Name: "ip", err: fmt.Errorf(`ent: validator failed for field "AuditLog.ip": %w`, err)}
 		}
 	}
+	if _, ok := _c.mutation.PrevHash(); !ok {
+		return &ValidationError{Name: "prev_hash", err: errors.New(`ent: missing required field "AuditLog.prev_hash"`)}
+	}
+	if v, ok := _c.mutation.PrevHash(); ok {
+		if err := auditlog.PrevHashValidator(v); err != nil {
+			return &ValidationError{Name: "prev_hash", err: fmt.Errorf(`ent: validator failed for field "AuditLog.prev_hash": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Hash(); !ok {
+		return &ValidationError{Name: "hash", err: errors.New(`ent: missing required field "AuditLog.hash"`)}
+	}
+	if v, ok := _c.mutation.Hash(); ok {
+		if err := auditlog.HashValidator(v); err != nil {
+			return &ValidationError{Name: "hash", err: fmt.Errorf(`ent: validator failed for field "AuditLog.hash": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -294,6 +348,10 @@ func (_c *AuditLogCreate) createSpec() (*AuditLog, *sqlgraph.CreateSpec) {
 		_spec = sqlgraph.NewCreateSpec(auditlog.Table, sqlgraph.NewFieldSpec(auditlog.FieldID, field.TypeInt))
 	)
 	_spec.OnConflict = _c.conflict
+	if value, ok := _c.mutation.Seq(); ok {
+		_spec.SetField(auditlog.FieldSeq, field.TypeInt64, value)
+		_node.Seq = value
+	}
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(auditlog.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
@@ -326,6 +384,14 @@ func (_c *AuditLogCreate) createSpec() (*AuditLog, *sqlgraph.CreateSpec) {
 		_spec.SetField(auditlog.FieldIP, field.TypeString, value)
 		_node.IP = value
 	}
+	if value, ok := _c.mutation.PrevHash(); ok {
+		_spec.SetField(auditlog.FieldPrevHash, field.TypeString, value)
+		_node.PrevHash = value
+	}
+	if value, ok := _c.mutation.Hash(); ok {
+		_spec.SetField(auditlog.FieldHash, field.TypeString, value)
+		_node.Hash = value
+	}
 	if nodes := _c.mutation.ActorIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -350,7 +416,7 @@ func (_c *AuditLogCreate) createSpec() (*AuditLog, *sqlgraph.CreateSpec) {
 // of the `INSERT` statement. For example:
 //
 //	client.AuditLog.Create().
-//		SetCreatedAt(v).
+//		SetSeq(v).
 //		OnConflict(
 //			// Update the row with the new values
 //			// the was proposed for insertion.
@@ -359,7 +425,7 @@ func (_c *AuditLogCreate) createSpec() (*AuditLog, *sqlgraph.CreateSpec) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.AuditLogUpsert) {
-//			SetCreatedAt(v+v).
+//			SetSeq(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *AuditLogCreate) OnConflict(opts ...sql.ConflictOption) *AuditLogUpsertOne {
@@ -406,6 +472,9 @@ type (
 func (u *AuditLogUpsertOne) UpdateNewValues() *AuditLogUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
+		if _, exists := u.create.mutation.Seq(); exists {
+			s.SetIgnore(auditlog.FieldSeq)
+		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(auditlog.FieldCreatedAt)
 		}
@@ -429,6 +498,12 @@ func (u *AuditLogUpsertOne) UpdateNewValues() *AuditLogUpsertOne {
 		}
 		if _, exists := u.create.mutation.IP(); exists {
 			s.SetIgnore(auditlog.FieldIP)
+		}
+		if _, exists := u.create.mutation.PrevHash(); exists {
+			s.SetIgnore(auditlog.FieldPrevHash)
+		}
+		if _, exists := u.create.mutation.Hash(); exists {
+			s.SetIgnore(auditlog.FieldHash)
 		}
 	}))
 	return u
@@ -596,7 +671,7 @@ func (_c *AuditLogCreateBulk) ExecX(ctx context.Context) {
 //		// Override some of the fields with custom
 //		// update values.
 //		Update(func(u *ent.AuditLogUpsert) {
-//			SetCreatedAt(v+v).
+//			SetSeq(v+v).
 //		}).
 //		Exec(ctx)
 func (_c *AuditLogCreateBulk) OnConflict(opts ...sql.ConflictOption) *AuditLogUpsertBulk {
@@ -637,6 +712,9 @@ func (u *AuditLogUpsertBulk) UpdateNewValues() *AuditLogUpsertBulk {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		for _, b := range u.create.builders {
+			if _, exists := b.mutation.Seq(); exists {
+				s.SetIgnore(auditlog.FieldSeq)
+			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(auditlog.FieldCreatedAt)
 			}
@@ -660,6 +738,12 @@ func (u *AuditLogUpsertBulk) UpdateNewValues() *AuditLogUpsertBulk {
 			}
 			if _, exists := b.mutation.IP(); exists {
 				s.SetIgnore(auditlog.FieldIP)
+			}
+			if _, exists := b.mutation.PrevHash(); exists {
+				s.SetIgnore(auditlog.FieldPrevHash)
+			}
+			if _, exists := b.mutation.Hash(); exists {
+				s.SetIgnore(auditlog.FieldHash)
 			}
 		}
 	}))

@@ -299,12 +299,12 @@ func (_q *AuditLogQuery) WithActor(opts ...func(*UserQuery)) *AuditLogQuery {
 // Example:
 //
 //	var v []struct {
-//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Seq int64 `json:"seq,omitempty"`
 //		Count int `json:"count,omitempty"`
 //	}
 //
 //	client.AuditLog.Query().
-//		GroupBy(auditlog.FieldCreatedAt).
+//		GroupBy(auditlog.FieldSeq).
 //		Aggregate(ent.Count()).
 //		Scan(ctx, &v)
 func (_q *AuditLogQuery) GroupBy(field string, fields ...string) *AuditLogGroupBy {
@@ -322,11 +322,11 @@ func (_q *AuditLogQuery) GroupBy(field string, fields ...string) *AuditLogGroupB
 // Example:
 //
 //	var v []struct {
-//		CreatedAt time.Time `json:"created_at,omitempty"`
+//		Seq int64 `json:"seq,omitempty"`
 //	}
 //
 //	client.AuditLog.Query().
-//		Select(auditlog.FieldCreatedAt).
+//		Select(auditlog.FieldSeq).
 //		Scan(ctx, &v)
 func (_q *AuditLogQuery) Select(fields ...string) *AuditLogSelect {
 	_q.ctx.Fields = append(_q.ctx.Fields, fields...)

@@ -950,6 +950,8 @@ type AuditLogMutation struct {
 	op            Op
 	typ           string
 	id            *int
+	seq           *int64
+	addseq        *int64
 	created_at    *time.Time
 	actor_label   *string
 	action        *string
@@ -958,6 +960,8 @@ type AuditLogMutation struct {
 	reason        *string
 	detail        *string
 	ip            *string
+	prev_hash     *string
+	hash          *string
 	clearedFields map[string]struct{}
 	actor         *int
 	clearedactor  bool
@@ -1062,6 +1066,62 @@ func (m *AuditLogMutation) IDs(ctx context.Context) ([]int, error) {
 	default:
 		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
 	}
+}
+
+// SetSeq sets the "seq" field.
+func (m *AuditLogMutation) SetSeq(i int64) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *AuditLogMutation) Seq() (r int64, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the AuditLog entity.
+// If the AuditLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditLogMutation) OldSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *AuditLogMutation) AddSeq(i int64) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *AuditLogMutation) AddedSeq() (r int64, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *AuditLogMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
 }
 
 // SetCreatedAt sets the "created_at" field.
@@ -1352,6 +1412,78 @@ func (m *AuditLogMutation) ResetIP() {
 	m.ip = nil
 }
 
+// SetPrevHash sets the "prev_hash" field.
+func (m *AuditLogMutation) SetPrevHash(s string) {
+	m.prev_hash = &s
+}
+
+// PrevHash returns the value of the "prev_hash" field in the mutation.
+func (m *AuditLogMutation) PrevHash() (r string, exists bool) {
+	v := m.prev_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPrevHash returns the old "prev_hash" field's value of the AuditLog entity.
+// If the AuditLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditLogMutation) OldPrevHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPrevHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPrevHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPrevHash: %w", err)
+	}
+	return oldValue.PrevHash, nil
+}
+
+// ResetPrevHash resets all changes to the "prev_hash" field.
+func (m *AuditLogMutation) ResetPrevHash() {
+	m.prev_hash = nil
+}
+
+// SetHash sets the "hash" field.
+func (m *AuditLogMutation) SetHash(s string) {
+	m.hash = &s
+}
+
+// Hash returns the value of the "hash" field in the mutation.
+func (m *AuditLogMutation) Hash() (r string, exists bool) {
+	v := m.hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHash returns the old "hash" field's value of the AuditLog entity.
+// If the AuditLog object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditLogMutation) OldHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHash: %w", err)
+	}
+	return oldValue.Hash, nil
+}
+
+// ResetHash resets all changes to the "hash" field.
+func (m *AuditLogMutation) ResetHash() {
+	m.hash = nil
+}
+
 // SetActorID sets the "actor" edge to the User entity by id.
 func (m *AuditLogMutation) SetActorID(id int) {
 	m.actor = &id
@@ -1425,7 +1557,10 @@ func (m *AuditLogMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AuditLogMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 11)
+	if m.seq != nil {
+		fields = append(fields, auditlog.FieldSeq)
+	}
 	if m.created_at != nil {
 		fields = append(fields, auditlog.FieldCreatedAt)
 	}
@@ -1450,6 +1585,12 @@ func (m *AuditLogMutation) Fields() []string {
 	if m.ip != nil {
 		fields = append(fields, auditlog.FieldIP)
 	}
+	if m.prev_hash != nil {
+		fields = append(fields, auditlog.FieldPrevHash)
+	}
+	if m.hash != nil {
+		fields = append(fields, auditlog.FieldHash)
+	}
 	return fields
 }
 
@@ -1458,6 +1599,8 @@ func (m *AuditLogMutation) Fields() []string {
 // schema.
 func (m *AuditLogMutation) Field(name string) (ent.Value, bool) {
 	switch name {
+	case auditlog.FieldSeq:
+		return m.Seq()
 	case auditlog.FieldCreatedAt:
 		return m.CreatedAt()
 	case auditlog.FieldActorLabel:
@@ -1474,6 +1617,10 @@ func (m *AuditLogMutation) Field(name string) (ent.Value, bool) {
 		return m.Detail()
 	case auditlog.FieldIP:
 		return m.IP()
+	case auditlog.FieldPrevHash:
+		return m.PrevHash()
+	case auditlog.FieldHash:
+		return m.Hash()
 	}
 	return nil, false
 }
@@ -1483,6 +1630,8 @@ func (m *AuditLogMutation) Field(name string) (ent.Value, bool) {
 // database failed.
 func (m *AuditLogMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
 	switch name {
+	case auditlog.FieldSeq:
+		return m.OldSeq(ctx)
 	case auditlog.FieldCreatedAt:
 		return m.OldCreatedAt(ctx)
 	case auditlog.FieldActorLabel:
@@ -1499,6 +1648,10 @@ func (m *AuditLogMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldDetail(ctx)
 	case auditlog.FieldIP:
 		return m.OldIP(ctx)
+	case auditlog.FieldPrevHash:
+		return m.OldPrevHash(ctx)
+	case auditlog.FieldHash:
+		return m.OldHash(ctx)
 	}
 	return nil, fmt.Errorf("unknown AuditLog field %s", name)
 }
@@ -1508,6 +1661,13 @@ func (m *AuditLogMutation) OldField(ctx context.Context, name string) (ent.Value
 // type.
 func (m *AuditLogMutation) SetField(name string, value ent.Value) error {
 	switch name {
+	case auditlog.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
 	case auditlog.FieldCreatedAt:
 		v, ok := value.(time.Time)
 		if !ok {
@@ -1564,6 +1724,20 @@ func (m *AuditLogMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetIP(v)
 		return nil
+	case auditlog.FieldPrevHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPrevHash(v)
+		return nil
+	case auditlog.FieldHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHash(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditLog field %s", name)
 }
@@ -1571,13 +1745,21 @@ func (m *AuditLogMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *AuditLogMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, auditlog.FieldSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *AuditLogMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditlog.FieldSeq:
+		return m.AddedSeq()
+	}
 	return nil, false
 }
 
@@ -1586,6 +1768,13 @@ func (m *AuditLogMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *AuditLogMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case auditlog.FieldSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AuditLog numeric field %s", name)
 }
@@ -1613,6 +1802,9 @@ func (m *AuditLogMutation) ClearField(name string) error {
 // It returns an error if the field is not defined in the schema.
 func (m *AuditLogMutation) ResetField(name string) error {
 	switch name {
+	case auditlog.FieldSeq:
+		m.ResetSeq()
+		return nil
 	case auditlog.FieldCreatedAt:
 		m.ResetCreatedAt()
 		return nil
@@ -1636,6 +1828,12 @@ func (m *AuditLogMutation) ResetField(name string) error {
 		return nil
 	case auditlog.FieldIP:
 		m.ResetIP()
+		return nil
+	case auditlog.FieldPrevHash:
+		m.ResetPrevHash()
+		return nil
+	case auditlog.FieldHash:
+		m.ResetHash()
 		return nil
 	}
 	return fmt.Errorf("unknown AuditLog field %s", name)

@@ -87,18 +87,22 @@ func init() {
 	apitoken.DefaultCreatedAt = apitokenDescCreatedAt.Default.(func() time.Time)
 	auditlogFields := schema.AuditLog{}.Fields()
 	_ = auditlogFields
+	// auditlogDescSeq is the schema descriptor for seq field.
+	auditlogDescSeq := auditlogFields[0].Descriptor()
+	// auditlog.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	auditlog.SeqValidator = auditlogDescSeq.Validators[0].(func(int64) error)
 	// auditlogDescCreatedAt is the schema descriptor for created_at field.
-	auditlogDescCreatedAt := auditlogFields[0].Descriptor()
+	auditlogDescCreatedAt := auditlogFields[1].Descriptor()
 	// auditlog.DefaultCreatedAt holds the default value on creation for the created_at field.
 	auditlog.DefaultCreatedAt = auditlogDescCreatedAt.Default.(func() time.Time)
 	// auditlogDescActorLabel is the schema descriptor for actor_label field.
-	auditlogDescActorLabel := auditlogFields[1].Descriptor()
+	auditlogDescActorLabel := auditlogFields[2].Descriptor()
 	// auditlog.DefaultActorLabel holds the default value on creation for the actor_label field.
 	auditlog.DefaultActorLabel = auditlogDescActorLabel.Default.(string)
 	// auditlog.ActorLabelValidator is a validator for the "actor_label" field. It is called by the builders before save.
 	auditlog.ActorLabelValidator = auditlogDescActorLabel.Validators[0].(func(string) error)
 	// auditlogDescAction is the schema descriptor for action field.
-	auditlogDescAction := auditlogFields[2].Descriptor()
+	auditlogDescAction := auditlogFields[3].Descriptor()
 	// auditlog.ActionValidator is a validator for the "action" field. It is called by the builders before save.
 	auditlog.ActionValidator = func() func(string) error {
 		validators := auditlogDescAction.Validators
@@ -116,33 +120,57 @@ func init() {
 		}
 	}()
 	// auditlogDescTargetType is the schema descriptor for target_type field.
-	auditlogDescTargetType := auditlogFields[3].Descriptor()
+	auditlogDescTargetType := auditlogFields[4].Descriptor()
 	// auditlog.DefaultTargetType holds the default value on creation for the target_type field.
 	auditlog.DefaultTargetType = auditlogDescTargetType.Default.(string)
 	// auditlog.TargetTypeValidator is a validator for the "target_type" field. It is called by the builders before save.
 	auditlog.TargetTypeValidator = auditlogDescTargetType.Validators[0].(func(string) error)
 	// auditlogDescTargetID is the schema descriptor for target_id field.
-	auditlogDescTargetID := auditlogFields[4].Descriptor()
+	auditlogDescTargetID := auditlogFields[5].Descriptor()
 	// auditlog.DefaultTargetID holds the default value on creation for the target_id field.
 	auditlog.DefaultTargetID = auditlogDescTargetID.Default.(string)
 	// auditlog.TargetIDValidator is a validator for the "target_id" field. It is called by the builders before save.
 	auditlog.TargetIDValidator = auditlogDescTargetID.Validators[0].(func(string) error)
 	// auditlogDescReason is the schema descriptor for reason field.
-	auditlogDescReason := auditlogFields[5].Descriptor()
+	auditlogDescReason := auditlogFields[6].Descriptor()
 	// auditlog.DefaultReason holds the default value on creation for the reason field.
 	auditlog.DefaultReason = auditlogDescReason.Default.(string)
 	// auditlog.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
 	auditlog.ReasonValidator = auditlogDescReason.Validators[0].(func(string) error)
 	// auditlogDescDetail is the schema descriptor for detail field.
-	auditlogDescDetail := auditlogFields[6].Descriptor()
+	auditlogDescDetail := auditlogFields[7].Descriptor()
 	// auditlog.DefaultDetail holds the default value on creation for the detail field.
 	auditlog.DefaultDetail = auditlogDescDetail.Default.(string)
 	// auditlogDescIP is the schema descriptor for ip field.
-	auditlogDescIP := auditlogFields[7].Descriptor()
+	auditlogDescIP := auditlogFields[8].Descriptor()
 	// auditlog.DefaultIP holds the default value on creation for the ip field.
 	auditlog.DefaultIP = auditlogDescIP.Default.(string)
 	// auditlog.IPValidator is a validator for the "ip" field. It is called by the builders before save.
 	auditlog.IPValidator = auditlogDescIP.Validators[0].(func(string) error)
+	// auditlogDescPrevHash is the schema descriptor for prev_hash field.
+	auditlogDescPrevHash := auditlogFields[9].Descriptor()
+	// auditlog.DefaultPrevHash holds the default value on creation for the prev_hash field.
+	auditlog.DefaultPrevHash = auditlogDescPrevHash.Default.(string)
+	// auditlog.PrevHashValidator is a validator for the "prev_hash" field. It is called by the builders before save.
+	auditlog.PrevHashValidator = auditlogDescPrevHash.Validators[0].(func(string) error)
+	// auditlogDescHash is the schema descriptor for hash field.
+	auditlogDescHash := auditlogFields[10].Descriptor()
+	// auditlog.HashValidator is a validator for the "hash" field. It is called by the builders before save.
+	auditlog.HashValidator = func() func(string) error {
+		validators := auditlogDescHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(hash string) error {
+			for _, fn := range fns {
+				if err := fn(hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	loginlogFields := schema.LoginLog{}.Fields()
 	_ = loginlogFields
 	// loginlogDescCreatedAt is the schema descriptor for created_at field.

@@ -14,6 +14,8 @@ const (
 	Label = "audit_log"
 	// FieldID holds the string denoting the id field in the database.
 	FieldID = "id"
+	// FieldSeq holds the string denoting the seq field in the database.
+	FieldSeq = "seq"
 	// FieldCreatedAt holds the string denoting the created_at field in the database.
 	FieldCreatedAt = "created_at"
 	// FieldActorLabel holds the string denoting the actor_label field in the database.
@@ -30,6 +32,10 @@ const (
 	FieldDetail = "detail"
 	// FieldIP holds the string denoting the ip field in the database.
 	FieldIP = "ip"
+	// FieldPrevHash holds the string denoting the prev_hash field in the database.
+	FieldPrevHash = "prev_hash"
+	// FieldHash holds the string denoting the hash field in the database.
+	FieldHash = "hash"
 	// EdgeActor holds the string denoting the actor edge name in mutations.
 	EdgeActor = "actor"
 	// Table holds the table name of the auditlog in the database.
@@ -46,6 +52,7 @@ const (
 // Columns holds all SQL columns for auditlog fields.
 var Columns = []string{
 	FieldID,
+	FieldSeq,
 	FieldCreatedAt,
 	FieldActorLabel,
 	FieldAction,
@@ -54,6 +61,8 @@ var Columns = []string{
 	FieldReason,
 	FieldDetail,
 	FieldIP,
+	FieldPrevHash,
+	FieldHash,
 }
 
 // ForeignKeys holds the SQL foreign-keys that are owned by the "audit_logs"
@@ -78,6 +87,8 @@ func ValidColumn(column string) bool {
 }
 
 var (
+	// SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	SeqValidator func(int64) error
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
 	// DefaultActorLabel holds the default value on creation for the "actor_label" field.
@@ -104,6 +115,12 @@ var (
 	DefaultIP string
 	// IPValidator is a validator for the "ip" field. It is called by the builders before save.
 	IPValidator func(string) error
+	// DefaultPrevHash holds the default value on creation for the "prev_hash" field.
+	DefaultPrevHash string
+	// PrevHashValidator is a validator for the "prev_hash" field. It is called by the builders before save.
+	PrevHashValidator func(string) error
+	// HashValidator is a validator for the "hash" field. It is called by the builders before save.
+	HashValidator func(string) error
 )
 
 // OrderOption defines the ordering options for the AuditLog queries.
@@ -112,6 +129,11 @@ type OrderOption func(*sql.Selector)
 // ByID orders the results by the id field.
 func ByID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldID, opts...).ToFunc()
+}
+
+// BySeq orders the results by the seq field.
+func BySeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSeq, opts...).ToFunc()
 }
 
 // ByCreatedAt orders the results by the created_at field.
@@ -152,6 +174,16 @@ func ByDetail(opts ...sql.OrderTermOption) OrderOption {
 // ByIP orders the results by the ip field.
 func ByIP(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIP, opts...).ToFunc()
+}
+
+// ByPrevHash orders the results by the prev_hash field.
+func ByPrevHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrevHash, opts...).ToFunc()
+}
+
+// ByHash orders the results by the hash field.
+func ByHash(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldHash, opts...).ToFunc()
 }
 
 // ByActorField orders the results by actor field.

@@ -45,6 +45,7 @@ var (
 	// AuditLogsColumns holds the columns for the "audit_logs" table.
 	AuditLogsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "seq", Type: field.TypeInt64, Unique: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "actor_label", Type: field.TypeString, Size: 128, Default: ""},
 		{Name: "action", Type: field.TypeString, Size: 64},
@@ -53,6 +54,8 @@ var (
 		{Name: "reason", Type: field.TypeString, Size: 1024, Default: ""},
 		{Name: "detail", Type: field.TypeString, Size: 2147483647, Default: ""},
 		{Name: "ip", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "prev_hash", Type: field.TypeString, Size: 64, Default: ""},
+		{Name: "hash", Type: field.TypeString, Size: 64},
 		{Name: "user_audit_logs", Type: field.TypeInt, Nullable: true},
 	}
 	// AuditLogsTable holds the schema information for the "audit_logs" table.
@@ -63,7 +66,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "audit_logs_users_audit_logs",
-				Columns:    []*schema.Column{AuditLogsColumns[9]},
+				Columns:    []*schema.Column{AuditLogsColumns[12]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -72,17 +75,17 @@ var (
 			{
 				Name:    "auditlog_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditLogsColumns[1]},
+				Columns: []*schema.Column{AuditLogsColumns[2]},
 			},
 			{
 				Name:    "auditlog_action_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{AuditLogsColumns[3], AuditLogsColumns[1]},
+				Columns: []*schema.Column{AuditLogsColumns[4], AuditLogsColumns[2]},
 			},
 			{
 				Name:    "auditlog_target_type_target_id",
 				Unique:  false,
-				Columns: []*schema.Column{AuditLogsColumns[4], AuditLogsColumns[5]},
+				Columns: []*schema.Column{AuditLogsColumns[5], AuditLogsColumns[6]},
 			},
 		},
 	}

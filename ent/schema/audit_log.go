@@ -8,12 +8,16 @@ import (
 )
 
 // AuditLog records one administrative action: who did what to whom, why, and from where.
-// Rows are append-only.
+// Rows are append-only and hash-chained: each row's hash covers the previous row's hash and
+// its own fields, so `mis audit verify` finds any row edited, deleted or reordered.
 type AuditLog struct{ ent.Schema }
 
 // Fields of AuditLog.
 func (AuditLog) Fields() []ent.Field {
 	return []ent.Field{
+		// Position in the chain, from 1, without gaps; unique so two writers racing for the
+		// same position cannot both append.
+		field.Int64("seq").Unique().Immutable().Positive(),
 		field.Time("created_at").Default(now).Immutable(),
 		// Shown when the actor is not a user (the CLI, the system) or no longer exists.
 		field.String("actor_label").Default("").MaxLen(128).Immutable(),
@@ -24,6 +28,9 @@ func (AuditLog) Fields() []ent.Field {
 		// JSON with the before/after state or other specifics of the action.
 		field.Text("detail").Default("").Immutable(),
 		field.String("ip").Default("").MaxLen(64).Immutable(),
+		// Hex SHA-256 of the previous row (empty for the first) and of this row.
+		field.String("prev_hash").Default("").MaxLen(64).Immutable(),
+		field.String("hash").NotEmpty().MaxLen(64).Immutable(),
 	}
 }
 
