@@ -1,4 +1,4 @@
 // Package ent holds the generated data-access code; the schemas live in ./schema.
 package ent
 
-//go:generate go run -mod=mod entgo.io/ent/cmd/ent generate --feature sql/versioned-migration,sql/upsert,sql/execquery ./schema
+//go:generate go tool ent generate --feature sql/versioned-migration,sql/upsert,sql/execquery ./schema

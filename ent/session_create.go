@@ -397,6 +397,18 @@ type (
 	}
 )
 
+// SetIDHash sets the "id_hash" field.
+func (u *SessionUpsert) SetIDHash(v string) *SessionUpsert {
+	u.Set(session.FieldIDHash, v)
+	return u
+}
+
+// UpdateIDHash sets the "id_hash" field to the value that was provided on create.
+func (u *SessionUpsert) UpdateIDHash() *SessionUpsert {
+	u.SetExcluded(session.FieldIDHash)
+	return u
+}
+
 // SetLastSeenAt sets the "last_seen_at" field.
 func (u *SessionUpsert) SetLastSeenAt(v time.Time) *SessionUpsert {
 	u.Set(session.FieldLastSeenAt, v)
@@ -522,9 +534,6 @@ func (u *SessionUpsert) UpdateRevokedReason() *SessionUpsert {
 func (u *SessionUpsertOne) UpdateNewValues() *SessionUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
-		if _, exists := u.create.mutation.IDHash(); exists {
-			s.SetIgnore(session.FieldIDHash)
-		}
 		if _, exists := u.create.mutation.CreatedAt(); exists {
 			s.SetIgnore(session.FieldCreatedAt)
 		}
@@ -557,6 +566,20 @@ func (u *SessionUpsertOne) Update(set func(*SessionUpsert)) *SessionUpsertOne {
 		set(&SessionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetIDHash sets the "id_hash" field.
+func (u *SessionUpsertOne) SetIDHash(v string) *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetIDHash(v)
+	})
+}
+
+// UpdateIDHash sets the "id_hash" field to the value that was provided on create.
+func (u *SessionUpsertOne) UpdateIDHash() *SessionUpsertOne {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateIDHash()
+	})
 }
 
 // SetLastSeenAt sets the "last_seen_at" field.
@@ -868,9 +891,6 @@ func (u *SessionUpsertBulk) UpdateNewValues() *SessionUpsertBulk {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWithNewValues())
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		for _, b := range u.create.builders {
-			if _, exists := b.mutation.IDHash(); exists {
-				s.SetIgnore(session.FieldIDHash)
-			}
 			if _, exists := b.mutation.CreatedAt(); exists {
 				s.SetIgnore(session.FieldCreatedAt)
 			}
@@ -904,6 +924,20 @@ func (u *SessionUpsertBulk) Update(set func(*SessionUpsert)) *SessionUpsertBulk 
 		set(&SessionUpsert{UpdateSet: update})
 	}))
 	return u
+}
+
+// SetIDHash sets the "id_hash" field.
+func (u *SessionUpsertBulk) SetIDHash(v string) *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.SetIDHash(v)
+	})
+}
+
+// UpdateIDHash sets the "id_hash" field to the value that was provided on create.
+func (u *SessionUpsertBulk) UpdateIDHash() *SessionUpsertBulk {
+	return u.Update(func(s *SessionUpsert) {
+		s.UpdateIDHash()
+	})
 }
 
 // SetLastSeenAt sets the "last_seen_at" field.

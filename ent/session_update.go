@@ -29,6 +29,20 @@ func (_u *SessionUpdate) Where(ps ...predicate.Session) *SessionUpdate {
 	return _u
 }
 
+// SetIDHash sets the "id_hash" field.
+func (_u *SessionUpdate) SetIDHash(v string) *SessionUpdate {
+	_u.mutation.SetIDHash(v)
+	return _u
+}
+
+// SetNillableIDHash sets the "id_hash" field if the given value is not nil.
+func (_u *SessionUpdate) SetNillableIDHash(v *string) *SessionUpdate {
+	if v != nil {
+		_u.SetIDHash(*v)
+	}
+	return _u
+}
+
 // SetLastSeenAt sets the "last_seen_at" field.
 func (_u *SessionUpdate) SetLastSeenAt(v time.Time) *SessionUpdate {
 	_u.mutation.SetLastSeenAt(v)
@@ -211,6 +225,11 @@ func (_u *SessionUpdate) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *SessionUpdate) check() error {
+	if v, ok := _u.mutation.IDHash(); ok {
+		if err := session.IDHashValidator(v); err != nil {
+			return &ValidationError{Name: "id_hash", err: fmt.Errorf(`ent: validator failed for field "Session.id_hash": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.IP(); ok {
 		if err := session.IPValidator(v); err != nil {
 			return &ValidationError{Name: "ip", err: fmt.Errorf(`ent: validator failed for field "Session.ip": %w`, err)}
@@ -248,6 +267,9 @@ func (_u *SessionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.IDHash(); ok {
+		_spec.SetField(session.FieldIDHash, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.LastSeenAt(); ok {
 		_spec.SetField(session.FieldLastSeenAt, field.TypeTime, value)
@@ -329,6 +351,20 @@ type SessionUpdateOne struct {
 	fields   []string
 	hooks    []Hook
 	mutation *SessionMutation
+}
+
+// SetIDHash sets the "id_hash" field.
+func (_u *SessionUpdateOne) SetIDHash(v string) *SessionUpdateOne {
+	_u.mutation.SetIDHash(v)
+	return _u
+}
+
+// SetNillableIDHash sets the "id_hash" field if the given value is not nil.
+func (_u *SessionUpdateOne) SetNillableIDHash(v *string) *SessionUpdateOne {
+	if v != nil {
+		_u.SetIDHash(*v)
+	}
+	return _u
 }
 
 // SetLastSeenAt sets the "last_seen_at" field.
@@ -526,6 +562,11 @@ func (_u *SessionUpdateOne) ExecX(ctx context.Context) {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *SessionUpdateOne) check() error {
+	if v, ok := _u.mutation.IDHash(); ok {
+		if err := session.IDHashValidator(v); err != nil {
+			return &ValidationError{Name: "id_hash", err: fmt.Errorf(`ent: validator failed for field "Session.id_hash": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.IP(); ok {
 		if err := session.IPValidator(v); err != nil {
 			return &ValidationError{Name: "ip", err: fmt.Errorf(`ent: validator failed for field "Session.ip": %w`, err)}
@@ -580,6 +621,9 @@ func (_u *SessionUpdateOne) sqlSave(ctx context.Context) (_node *Session, err er
 				ps[i](selector)
 			}
 		}
+	}
+	if value, ok := _u.mutation.IDHash(); ok {
+		_spec.SetField(session.FieldIDHash, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.LastSeenAt(); ok {
 		_spec.SetField(session.FieldLastSeenAt, field.TypeTime, value)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,18 @@ func TestVarsDocumentEverythingLoadReads(t *testing.T) {
 	for k := range documented {
 		if !read[k] {
 			t.Errorf("%s is documented but never read", k)
+		}
+	}
+}
+
+func TestREADMEListsEveryVariable(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars {
+		if !strings.Contains(string(raw), "| `"+v.Name+"` |") {
+			t.Errorf("%s is not in the README configuration table", v.Name)
 		}
 	}
 }

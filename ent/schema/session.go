@@ -15,7 +15,8 @@ type Session struct{ ent.Schema }
 // Fields of Session.
 func (Session) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("id_hash").Unique().Immutable().NotEmpty().MaxLen(64),
+		// Changes when the session id rotates (privilege change), so the row survives it.
+		field.String("id_hash").Unique().NotEmpty().MaxLen(64),
 		field.Time("created_at").Default(now).Immutable(),
 		field.Time("last_seen_at").Default(now),
 		// The absolute end of the session, whatever the activity.
