@@ -29,6 +29,8 @@ type clock struct {
 	t  time.Time
 	// onNow, when set, runs on every reading (to cancel a worker mid-parse).
 	onNow func()
+	// tick moves the time on at every reading, so progress updates fall due.
+	tick time.Duration
 }
 
 func (c *clock) Now() time.Time {
@@ -37,6 +39,7 @@ func (c *clock) Now() time.Time {
 	if c.onNow != nil {
 		c.onNow()
 	}
+	c.t = c.t.Add(c.tick)
 	return c.t
 }
 
