@@ -58,7 +58,10 @@ type fixture struct {
 	project *ent.Project
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newBenchFixture(t) }
+
+// newBenchFixture is newFixture for tests and benchmarks alike.
+func newBenchFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{st: storetest.New(t), clock: &clock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}, dataDir: t.TempDir()}
 	f.svc = f.service(t, Config{})
@@ -77,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 
 // service starts another Service on the fixture's database and data directory, as a
 // restarted process or a second node would.
-func (f *fixture) service(t *testing.T, cfg Config) *Service {
+func (f *fixture) service(t testing.TB, cfg Config) *Service {
 	t.Helper()
 	cfg.DataDir = f.dataDir
 	cfg.Now = f.clock.Now
