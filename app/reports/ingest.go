@@ -115,7 +115,8 @@ func (w *headWriter) Write(p []byte) (int, error) {
 
 // Ingest stores an uploaded file and queues it for processing. It returns once the file is
 // on disk and the run row exists; identical content already uploaded to the project returns
-// the earlier run with DuplicateOf set and stores nothing. A body over the limit is TooLarge
+// the earlier run with DuplicateOf set and stores nothing (a failed earlier run is queued
+// again). A body over the limit is TooLarge
 // and leaves nothing behind.
 func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, error) {
 	const op = "reports.Ingest"
@@ -191,6 +192,17 @@ func (s *Service) duplicate(ctx context.Context, projectID int, sha string) (*Re
 	}
 	if err != nil {
 		return nil, apperr.E("reports.Ingest", apperr.Unavailable, err)
+	}
+	if r.Status == run.StatusFailed {
+		// Uploading a failed file again processes it again (a parser fix may have landed);
+		// a concurrent requeue is harmless, so the row count is not checked.
+		err := s.db.Run.Update().Where(run.ID(r.ID), run.StatusEQ(run.StatusFailed)).
+			SetStatus(run.StatusQueued).SetAttempts(0).SetProgress(0).SetError("").Exec(ctx)
+		if err != nil {
+			return nil, apperr.E("reports.Ingest", apperr.Unavailable, err)
+		}
+		r.Status = run.StatusQueued
+		s.notify()
 	}
 	return &Receipt{RunID: r.ID, Status: string(r.Status), DuplicateOf: r.ID}, nil
 }

@@ -200,3 +200,24 @@ func TestFailedRunStoresNothing(t *testing.T) {
 		t.Errorf("progress %+v, %v", p, err)
 	}
 }
+
+func TestReuploadOfFailedRunRequeues(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	bad := "timeStamp,elapsed,label,responseCode,success\n1719846000000,12,GET /,200,true\n1719846000100,1"
+	rc, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "bad.csv", Body: strings.NewReader(bad)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	drain(t, f.svc)
+	if r := f.st.Client.Run.GetX(ctx, rc.RunID); r.Status != run.StatusFailed {
+		t.Fatalf("run %s, want failed", r.Status)
+	}
+	again, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "bad.csv", Body: strings.NewReader(bad)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.DuplicateOf != rc.RunID || again.Status != "queued" {
+		t.Errorf("receipt %+v, want the failed run queued again", again)
+	}
+}

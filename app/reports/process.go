@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime/debug"
 	"strconv"
 
 	"github.com/klauspost/compress/gzip"
@@ -63,8 +64,15 @@ func (s *Service) process(ctx context.Context, id int, token string) error {
 	return nil
 }
 
-// parseRun reads the stored raw file of r with the reader its format needs.
-func (s *Service) parseRun(ctx context.Context, r *ent.Run, token string) (*outcome, error) {
+// parseRun reads the stored raw file of r with the reader its format needs. A parser panic
+// on a pathological file fails that run instead of taking the process down.
+func (s *Service) parseRun(ctx context.Context, r *ent.Run, token string) (_ *outcome, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cfg.Logger.ErrorContext(ctx, "parser panic", "run", r.ID, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s: the file could not be read (internal parser error; the administrators have the details)", r.OriginalFilename)
+		}
+	}()
 	f, err := s.runFile(r.RawPath)
 	if err != nil {
 		return nil, fmt.Errorf("the stored file of this run is missing: %w", err)

@@ -160,7 +160,9 @@ func (w *writer) result(res *agg.Result, rep *stats.Report) error {
 
 // statedRow stores a pre-aggregated tool's figures as stated, percentiles included.
 func (w *writer) statedRow(kind runlabel.Kind, st *parse.Stats) *ent.RunLabelCreate {
-	stated := make(map[string]float64, len(st.Percentiles))
+	// The mean goes in too: k6 states means of trends without a count, so sum/count
+	// cannot carry it.
+	stated := map[string]float64{"mean": st.MeanMS}
 	for p, v := range st.Percentiles {
 		stated[pctKey(p)] = v
 	}

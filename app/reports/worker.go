@@ -22,6 +22,7 @@ var errLostClaim = errors.New("the claim on the run was lost to another worker")
 // worker died) one at a time; Ingest wakes them, and they also poll every PollEvery for runs
 // queued on other nodes.
 func (s *Service) Work(ctx context.Context) {
+	s.removeStaleTemp(ctx)
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(func() { s.workLoop(ctx) })
@@ -164,4 +165,31 @@ func (s *Service) runFile(rawPath string) (io.ReadCloser, error) {
 		return nil, fmt.Errorf("raw path %q is outside the upload directory", rawPath)
 	}
 	return s.root.Open(rel)
+}
+
+// staleTemp is the age after which a temporary upload file belongs to an upload that died
+// with its process; live uploads write to theirs continuously.
+const staleTemp = 6 * time.Hour
+
+// removeStaleTemp deletes temporary files of uploads cut off by a crash.
+func (s *Service) removeStaleTemp(ctx context.Context) {
+	dir, err := s.root.Open(tmpDir)
+	if err != nil {
+		return
+	}
+	defer dir.Close()
+	ents, err := dir.ReadDir(-1)
+	if err != nil {
+		return
+	}
+	cutoff := s.now().Add(-staleTemp)
+	for _, e := range ents {
+		info, err := e.Info()
+		if err != nil || !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".part") || info.ModTime().After(cutoff) {
+			continue
+		}
+		if err := s.root.Remove(tmpDir + "/" + e.Name()); err == nil {
+			s.cfg.Logger.InfoContext(ctx, "removed an abandoned upload", "file", e.Name())
+		}
+	}
 }

@@ -36,7 +36,8 @@ func (RunLabel) Fields() []ent.Field {
 		field.Float("p90_ms").Optional().Nillable(),
 		field.Float("p95_ms").Optional().Nillable(),
 		field.Float("p99_ms").Optional().Nillable(),
-		// Every percentile the tool stated ("99.9" → ms), for pre-aggregated formats.
+		// Pre-aggregated formats: every percentile the tool stated ("99.9" → ms) and "mean"
+		// (k6 states means without a count, so sum_ms/count cannot give it).
 		field.JSON("stated", map[string]float64{}).Optional(),
 		field.JSON("codes", map[string]int64{}).Optional(),
 		// agg.Hist encodings of every sample and of the successful ones; null when pre-aggregated.
