@@ -36,6 +36,20 @@ type Config struct {
 	DefaultLocale  string
 
 	WeChat WeChat
+	Login  Login
+}
+
+// Login holds the sign-in settings.
+type Login struct {
+	AttemptTTL  time.Duration
+	OwnQR       bool
+	AutoConfirm bool
+	Unsubscribe string // flag or unbind
+	PhonePolicy string // pending, signin or off
+	SMSProvider string // sandbox or http
+	SMSURL      string
+	SMSToken    string
+	SMSSign     string
 }
 
 // WeChat holds the Official Account credentials. With none set, the app mounts the built-in
@@ -83,6 +97,15 @@ var Vars = []Var{
 	{"MIS_WECHAT_OA_TOKEN", "", "push-message token from the OA console (required with the appid)"},
 	{"MIS_WECHAT_OA_AES_KEY", "(empty: plain mode)", "EncodingAESKey, 43 characters, for safe-mode pushes"},
 	{"MIS_WECHAT_API_BASE", "(empty: real hosts)", "one base URL for every WeChat host, e.g. a `mis sandbox` on staging"},
+	{"MIS_LOGIN_ATTEMPT_TTL", "5m", "lifetime of a sign-in QR (at most 10m)"},
+	{"MIS_LOGIN_OWN_QR", "false", "true: the QR opens Scanboard on the phone (OA web OAuth + confirm) instead of the OA's parameterized QR"},
+	{"MIS_LOGIN_AUTO_CONFIRM", "false", "true: an OA QR scan signs in without the confirm link (weaker against QRLjacking)"},
+	{"MIS_LOGIN_UNSUBSCRIBE", "flag", "what unfollowing the OA does: flag (for admin review) or unbind (remove the OA identity)"},
+	{"MIS_PHONE_POLICY", "pending", "phone binding: pending (before approval), signin (before the first session) or off"},
+	{"MIS_SMS_PROVIDER", "(sandbox in development)", "sandbox (the /_sandbox phone inbox) or http (MIS_SMS_HTTP_URL)"},
+	{"MIS_SMS_HTTP_URL", "", "SMS gateway endpoint for MIS_SMS_PROVIDER=http (JSON POST {phone,text,sign})"},
+	{"MIS_SMS_HTTP_TOKEN", "", "bearer token for the SMS gateway"},
+	{"MIS_SMS_SIGN", "Scanboard", "signature name the SMS gateway prefixes"},
 }
 
 // VarError is a bad value, reported as one line naming the variable.
@@ -166,11 +189,35 @@ func Load(getenv func(string) string) (Config, error) {
 			l.fail("MIS_WECHAT_API_BASE", w.APIBase, "must be an absolute http:// or https:// URL")
 		}
 	}
+	c.Login = Login{
+		AttemptTTL:  l.duration("MIS_LOGIN_ATTEMPT_TTL", 5*time.Minute),
+		OwnQR:       l.oneOf("MIS_LOGIN_OWN_QR", "false", "true", "false") == "true",
+		AutoConfirm: l.oneOf("MIS_LOGIN_AUTO_CONFIRM", "false", "true", "false") == "true",
+		Unsubscribe: l.oneOf("MIS_LOGIN_UNSUBSCRIBE", "flag", "flag", "unbind"),
+		PhonePolicy: l.oneOf("MIS_PHONE_POLICY", "pending", "pending", "signin", "off"),
+		SMSURL:      l.str("MIS_SMS_HTTP_URL", ""),
+		SMSToken:    l.str("MIS_SMS_HTTP_TOKEN", ""),
+		SMSSign:     l.str("MIS_SMS_SIGN", "Scanboard"),
+	}
+	defSMS := "http"
+	if c.Sandbox() {
+		defSMS = "sandbox"
+	}
+	c.Login.SMSProvider = l.oneOf("MIS_SMS_PROVIDER", defSMS, "sandbox", "http")
+	if c.Login.AttemptTTL <= 0 || c.Login.AttemptTTL > 10*time.Minute {
+		l.fail("MIS_LOGIN_ATTEMPT_TTL", l.getenv("MIS_LOGIN_ATTEMPT_TTL"), "must be more than 0 and at most 10m")
+	}
 	if c.Production() && c.Sandbox() {
 		l.fail("MIS_WECHAT_OA_APPID", "", "is required when MIS_ENV=production: the built-in WeChat sandbox is for development only")
 	}
 	if c.Production() && c.BaseURL != nil && c.BaseURL.Scheme != "https" {
 		l.fail("MIS_BASE_URL", c.BaseURL.String(), "must be https:// when MIS_ENV=production")
+	}
+	if c.Login.SMSProvider == "http" && c.Login.PhonePolicy != "off" && c.Login.SMSURL == "" {
+		l.fail("MIS_SMS_HTTP_URL", "", "is required when MIS_SMS_PROVIDER=http and MIS_PHONE_POLICY is not off")
+	}
+	if c.Login.SMSProvider == "sandbox" && !c.Sandbox() {
+		l.fail("MIS_SMS_PROVIDER", "sandbox", "the sandbox SMS inbox exists only with the built-in WeChat sandbox")
 	}
 	if l.err != nil {
 		return Config{}, l.err

@@ -42,6 +42,25 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodGet, "/", Public, s.home, false},
 		{fiber.MethodPost, "/lang", Public, s.setLang, false},
 		{fiber.MethodPost, "/logout", SignedIn, s.logout, false},
+		// Sign-in (issue 4): QR attempts, the phone's confirmation, OA web OAuth, the push
+		// endpoint, phone binding and the pending page.
+		{fiber.MethodGet, "/login", Public, s.loginPage, false},
+		{fiber.MethodPost, "/login/attempts", Public, s.loginAttemptCreate, false},
+		{fiber.MethodGet, "/login/attempts/:id", Public, s.loginAttemptStatus, false},
+		{fiber.MethodGet, "/login/attempts/:id/qr.png", Public, s.loginAttemptQR, false},
+		{fiber.MethodPost, "/login/attempts/:id/complete", Public, s.loginAttemptComplete, false},
+		{fiber.MethodGet, "/login/confirm", Public, s.loginConfirmPage, false},
+		{fiber.MethodPost, "/login/confirm", Public, s.loginConfirm, false},
+		{fiber.MethodGet, "/login/wechat", Public, s.loginWeChat, false},
+		{fiber.MethodGet, "/login/own/:scene", Public, s.loginOwnQR, false},
+		{fiber.MethodGet, oauthCallbackPath, Public, s.loginOAuthCallback, false},
+		{fiber.MethodGet, "/login/phone", Public, s.phonePage, false},
+		{fiber.MethodPost, "/login/phone/code", Public, s.phoneSendCode, false},
+		{fiber.MethodPost, "/login/phone/verify", Public, s.phoneVerify, false},
+		{fiber.MethodGet, "/wechat/push", Public, s.wechatPushVerify, true},
+		{fiber.MethodPost, "/wechat/push", Public, s.wechatPush, true},
+		{fiber.MethodGet, "/pending", SignedIn, s.pendingPage, false},
+		{fiber.MethodGet, "/pending/wait", SignedIn, s.pendingWait, false},
 	}
 	if s.Sandbox != nil {
 		sb := adaptor.HTTPHandler(s.Sandbox)

@@ -40,6 +40,8 @@ type Deps struct {
 	BodyLimit       int      // bytes; 0: 4 MiB
 	// Sandbox, when set, is the built-in WeChat emulator, mounted at SandboxPath.
 	Sandbox http.Handler
+	// Login holds the sign-in services (scan-to-login, push endpoint, phone binding).
+	Login Login
 }
 
 // SandboxPath is where the built-in WeChat sandbox is mounted.

@@ -43,16 +43,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fail(stderr, err)
 	}
 	var sandbox *wechatsandbox.Sandbox
+	var sandboxCfg wechatsandbox.Config
 	if d.cfg.Sandbox() {
 		base := d.cfg.BaseURL.String()
 		sc := wechatsandbox.DevConfig(base+web.SandboxPath, base+"/wechat/push")
 		sc.Logger = d.log.With("component", "sandbox")
 		sc.Nonce = web.NonceFromRequest
+		sandboxCfg = sc
 		if sandbox, err = wechatsandbox.New(sc); err != nil {
 			return fail(stderr, fmt.Errorf("WeChat sandbox: %w", err))
 		}
 		d.log.Warn("no WeChat credentials configured: the built-in WeChat sandbox is mounted (development only)",
 			"phone", base+web.SandboxPath+"/phone")
+	}
+	login, err := loginServices(d, sandbox, sandboxCfg, bundle)
+	if err != nil {
+		return fail(stderr, err)
 	}
 	srv := web.New(web.Deps{
 		Log:             d.log,
@@ -67,6 +73,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		SessionAbsolute: d.cfg.SessionAbsolute,
 		TrustedProxies:  prefixStrings(d.cfg.TrustedProxies),
 		Sandbox:         handlerOrNil(sandbox),
+		Login:           login,
 	})
 	ln, err := net.Listen("tcp", d.cfg.Addr)
 	if err != nil {

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"scanboard/app/auth"
+	"scanboard/views/login"
+)
+
+// preLoginCookie binds QR attempts and OAuth states to the browser that started them
+// (WX-09, OAUTH-01). It carries 130 random bits; the server keeps only its hash.
+func (s *Server) preLoginCookie() string {
+	if s.secure() {
+		return "__Host-mis_login"
+	}
+	return "mis_login"
+}
+
+// browserKey returns this browser's pre-login key, issuing one when it has none.
+func (s *Server) browserKey(c *fiber.Ctx) string {
+	if k := c.Cookies(s.preLoginCookie()); len(k) >= 26 && len(k) <= 64 {
+		return k
+	}
+	k := auth.NewSecret()
+	c.Cookie(&fiber.Cookie{
+		Name: s.preLoginCookie(), Value: k, Path: "/", HTTPOnly: true, Secure: s.secure(),
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: s.Now().Add(time.Hour),
+	})
+	return k
+}
+
+// existingBrowserKey is the pre-login key without issuing one: completing needs the key
+// that started the attempt.
+func (s *Server) existingBrowserKey(c *fiber.Ctx) string { return c.Cookies(s.preLoginCookie()) }
+
+// loginPage picks the channel by device: a QR on a desktop, OA web OAuth inside WeChat, a
+// hint and phone-code sign-in on other phones.
+func (s *Server) loginPage(c *fiber.Ctx) error {
+	if p := principal(c); p != nil {
+		return c.Redirect(landing(p), fiber.StatusSeeOther)
+	}
+	info := auth.ParseUserAgent(c.Get(fiber.HeaderUserAgent))
+	if info.Device == auth.DeviceWeChat && c.Query("qr") == "" {
+		return c.Redirect("/login/wechat", fiber.StatusSeeOther)
+	}
+	m := login.Model{
+		Device:     string(info.Device),
+		OwnQR:      s.Login.OwnQR,
+		PhoneLogin: s.Login.Phones != nil,
+	}
+	if m.Device == string(auth.DeviceWeChat) {
+		m.Device = string(auth.DeviceDesktop) // ?qr=1: show the QR inside WeChat too
+	}
+	pg := s.page(c, "login.title")
+	pg.Asset = s.Assets.Path
+	return s.render(c, login.Page(pg, m))
+}
+
+// landing is where a signed-in user belongs: pending and refused accounts see the pending
+// page, everyone else the home page.
+func landing(p *auth.Principal) string {
+	if p.Status != "active" {
+		return "/pending"
+	}
+	return "/"
+}
