@@ -32,7 +32,7 @@ func TestDashRunEqualsReportStats(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareRow(t, rep.Overall, &want.Overall)
+			compareStatsRow(t, rep.Overall, &want.Overall)
 			got := map[string]*LabelStats{}
 			for _, l := range rep.Labels {
 				got[l.Label] = l
@@ -47,13 +47,13 @@ func TestDashRunEqualsReportStats(t *testing.T) {
 					t.Errorf("label %q missing from the run report", w.Label)
 					continue
 				}
-				compareRow(t, g, w)
+				compareStatsRow(t, g, w)
 			}
 		})
 	}
 }
 
-func compareRow(t *testing.T, g *LabelStats, w *stats.Row) {
+func compareStatsRow(t *testing.T, g *LabelStats, w *stats.Row) {
 	t.Helper()
 	if g.Count != w.Count || g.Errors != w.Errors || g.MinMS != w.MinMS || g.MaxMS != w.MaxMS ||
 		g.ThroughputPerS != w.ThroughputPerS || g.Transaction != w.Transaction {
