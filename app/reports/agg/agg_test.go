@@ -111,7 +111,7 @@ func TestSlicesCoverLabelsWithinBudget(t *testing.T) {
 			res := a.Result()
 			budget := tt.cells
 			if budget == 0 {
-				budget = 4096
+				budget = 2048
 			}
 			cells := 0
 			for _, l := range res.Labels {
