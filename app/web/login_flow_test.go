@@ -2,15 +2,15 @@ package web_test
 
 import (
 	"context"
-	"net/http/httptest"
-	"time"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"scanboard/app/auth"
 	"scanboard/app/web"
@@ -63,7 +63,7 @@ func newLoginEnv(t *testing.T, opts ...func(*web.Login)) *loginEnv {
 			Identities:  auth.NewIdentities(d.Store, now),
 			Log:         auth.NewLoginLog(d.Store, now),
 			PhonePolicy: web.PhonePending,
-			Phones: auth.NewPhones(d.Store, d.KV, sb.SMS(), func(_, code string) string { return "code " + code }, now),
+			Phones:      auth.NewPhones(d.Store, d.KV, sb.SMS(), func(_, code string) string { return "code " + code }, now),
 		}
 		for _, o := range opts {
 			o(&d.Login)
