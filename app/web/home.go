@@ -9,11 +9,15 @@ import (
 	"scanboard/views/i18n"
 )
 
-// home is the landing page: anonymous visitors are sent to sign in.
+// home is the landing page: anonymous visitors are sent to sign in, users waiting for
+// approval to the pending page.
 func (s *Server) home(c *fiber.Ctx) error {
 	p := principal(c)
 	if p == nil {
 		return c.Redirect("/login", fiber.StatusSeeOther)
+	}
+	if p.Status == "pending" {
+		return c.Redirect("/pending", fiber.StatusSeeOther)
 	}
 	if err := allow(Active, p); err != nil {
 		return err

@@ -204,7 +204,7 @@ func TestPendingUserIsNotLetIntoHome(t *testing.T) {
 	e := newEnv(t)
 	b := e.browser()
 	b.login(e.user("pending", "employee", "new"))
-	if resp := b.get("/"); resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("pending user at home: %d, want 403", resp.StatusCode)
+	if resp := b.get("/"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/pending" {
+		t.Fatalf("pending user at home: %d → %q, want the pending page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"scanboard/app/config"
 	"scanboard/app/kv"
 	"scanboard/app/store"
@@ -46,6 +48,9 @@ func open(ctx context.Context, getenv func(string) string, logOut io.Writer, wit
 		return nil, fmt.Errorf("MIS_DATABASE_URL: %w", err)
 	}
 	if withKV {
+		// go-redis logs dial failures through its own global logger; route them to ours
+		// (debug) so an unreachable Redis is reported once, as the one line below.
+		redis.SetLogger(redisLog{d.log})
 		if cfg.RedisURL == "" {
 			d.kv = kv.NewMemory(nil)
 		} else {
@@ -58,6 +63,13 @@ func open(ctx context.Context, getenv func(string) string, logOut io.Writer, wit
 		}
 	}
 	return d, nil
+}
+
+// redisLog adapts slog to go-redis's logger interface.
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, fmt.Sprintf(format, v...), "component", "redis")
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
