@@ -62,6 +62,21 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodGet, "/pending", SignedIn, s.pendingPage, false},
 		{fiber.MethodGet, "/pending/wait", SignedIn, s.pendingWait, false},
 	}
+	// Uploads, the upload API and API tokens (issue 7), mounted with the reports service.
+	// The two POST …/runs routes stream their bodies (see limitBody); the API answers only
+	// bearer tokens, never the session cookie, hence NoCSRF.
+	if s.Reports != nil {
+		rs = append(rs,
+			Route{fiber.MethodGet, "/upload", Active, s.uploadPage, false},
+			Route{fiber.MethodPost, "/upload/projects/:key/runs", Active, s.uploadPost, false},
+			Route{fiber.MethodGet, "/upload/runs/:id/progress", Active, s.uploadProgress, false},
+			Route{fiber.MethodGet, "/profile", SignedIn, s.profilePage, false},
+			Route{fiber.MethodPost, "/profile/tokens", Active, s.tokenCreate, false},
+			Route{fiber.MethodPost, "/profile/tokens/:id/revoke", SignedIn, s.tokenRevoke, false},
+			Route{fiber.MethodPost, "/api/v1/projects/:key/runs", Public, s.apiUpload, true},
+			Route{fiber.MethodGet, "/api/v1/runs/:id", Public, s.apiRunStatus, false},
+		)
+	}
 	if s.Sandbox != nil {
 		sb := adaptor.HTTPHandler(s.Sandbox)
 		for _, m := range []string{fiber.MethodGet, fiber.MethodPost} {

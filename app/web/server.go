@@ -17,6 +17,7 @@ import (
 
 	"scanboard/app/auth"
 	"scanboard/app/kv"
+	"scanboard/app/reports"
 	"scanboard/app/store"
 	"scanboard/static"
 	"scanboard/views/i18n"
@@ -40,6 +41,12 @@ type Deps struct {
 	BodyLimit       int      // bytes; 0: 4 MiB
 	// Sandbox, when set, is the built-in WeChat emulator, mounted at SandboxPath.
 	Sandbox http.Handler
+	// Reports stores uploads and answers for runs; nil leaves the upload page, the upload
+	// API and the API tokens of the profile page unmounted.
+	Reports *reports.Service
+	// UploadMaxBytes caps one upload body as sent (compressed or not); 0: 512 MiB. It is
+	// the only body limit of the streaming upload routes (BodyLimit applies to the rest).
+	UploadMaxBytes int64
 	// Login holds the sign-in services (scan-to-login, push endpoint, phone binding).
 	Login Login
 }
@@ -82,9 +89,16 @@ func New(d Deps) *Server {
 		TrustedProxies:          d.TrustedProxies,
 		EnableIPValidation:      true,
 		RequestMethods:          []string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch, fiber.MethodDelete, fiber.MethodOptions},
+
+		// Upload bodies are streamed to disk, never held in memory (FILE-02). Streaming turns
+		// BodyLimit off, so limitBody re-imposes it on every other route, and multipart
+		// bodies are never spooled before a handler asks (P5a).
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
 	})
 	s.sessions = newSessionStore(d)
 	s.middleware()
+	s.app.Use(s.limitBody)
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
 		switch {
