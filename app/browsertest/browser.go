@@ -87,7 +87,7 @@ func NewBrowser(t testing.TB) *Browser {
 		cancel()
 		cancelAlloc()
 		if t.Failed() {
-			if out := strings.TrimSpace(b.output.tail(32 << 10)); out != "" {
+			if out := chromiumNoise(b.output.tail(32 << 10)); out != "" {
 				t.Logf("--- chromium output ---\n%s", out)
 			}
 		}
@@ -104,6 +104,19 @@ func NewBrowser(t testing.TB) *Browser {
 	// The app parses browser and OS from the user agent; it should see a plain Chrome.
 	b.userAgent = strings.ReplaceAll(v.UserAgent, "HeadlessChrome", "Chrome")
 	return b
+}
+
+// chromiumNoise drops the lines Chromium always prints on a server (no D-Bus, Debian's
+// wrapper script), so what is left may explain a failure.
+func chromiumNoise(out string) string {
+	var keep []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, "dbus") || strings.Contains(line, "unexpected operator") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		keep = append(keep, line)
+	}
+	return strings.Join(keep, "\n")
 }
 
 // Device is how a page presents itself: viewport, touch, user agent and language.

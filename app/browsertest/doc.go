@@ -34,11 +34,11 @@
 //		b := browsertest.NewBrowser(t) // skips without MIS_TEST_CHROME
 //		app := browsertest.Start(t, browsertest.Options{})
 //
-//		pc := b.NewPage(app, browsertest.Desktop())
+//		pc := b.NewPage(t, app, browsertest.Desktop())
 //		pc.Go("/login")
 //		pc.WaitVisible("#qr")
 //
-//		phone := b.SandboxPhone(app, browsertest.Phone())
+//		phone := b.SandboxPhone(t, app, browsertest.Phone())
 //		phone.CreateUser("小明", "13800001234")
 //		phone.ScanLive("")       // the PC's QR, from the phone's list of live codes
 //		phone.Click("text=确认") // confirm on the phone

@@ -37,10 +37,10 @@ type Page struct {
 }
 
 // NewPage opens a tab in a fresh browser context, presenting itself as d, with paths
-// relative to app. It is closed when the test ends, before app stops.
-func (b *Browser) NewPage(app *App, d Device) *Page {
-	b.t.Helper()
-	t := b.t
+// relative to app. t is the (sub)test that uses the page: its failures go there, and the
+// page closes when it ends.
+func (b *Browser) NewPage(t testing.TB, app *App, d Device) *Page {
+	t.Helper()
 	b.pages++
 	name := d.Name
 	if name == "" {
@@ -89,12 +89,13 @@ func (b *Browser) NewPage(app *App, d Device) *Page {
 	return p
 }
 
-// acceptLanguage is the header a browser set to lang would send.
+// acceptLanguage is the language list of a browser set to lang; Chromium adds the q-values
+// when it writes the Accept-Language header.
 func acceptLanguage(lang string) string {
-	if strings.HasPrefix(lang, "zh") {
-		return lang + ",zh;q=0.9,en;q=0.5"
+	if lang != "zh" && strings.HasPrefix(lang, "zh") {
+		return lang + ",zh"
 	}
-	return lang + ";q=1,en;q=0.9"
+	return lang
 }
 
 // Context is the page's chromedp context, for chromedp actions the helpers do not cover:
@@ -191,7 +192,10 @@ func (p *Page) status(url string, status int64) int {
 // user would.
 func (p *Page) Fill(sel, value string) {
 	p.t.Helper()
-	p.do("fill "+sel, chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), value))
+	p.WaitVisible(sel)
+	// Clear with script: chromedp's SetValue refuses the empty string.
+	p.Eval(fmt.Sprintf(`(() => { document.querySelector(%s).value = ''; return true })()`, jsString(sel)), nil)
+	p.do("fill "+sel, chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
 // WaitVisible waits until an element matching sel is visible.

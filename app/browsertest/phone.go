@@ -3,6 +3,7 @@ package browsertest
 import (
 	"fmt"
 	"strings"
+	"testing"
 )
 
 // PhonePath is the sandbox's simulated phone, relative to the app URL.
@@ -18,11 +19,11 @@ type PhonePage struct {
 // SandboxPhone opens the sandbox phone in a new browser context presented as d: Phone() for
 // a phone browser, WeChat() when the flow needs the MicroMessenger user agent (links opened
 // from the phone then look like WeChat's in-app browser to the app).
-func (b *Browser) SandboxPhone(app *App, d Device) *PhonePage {
-	b.t.Helper()
-	ph := &PhonePage{b.NewPage(app, d)}
+func (b *Browser) SandboxPhone(t testing.TB, app *App, d Device) *PhonePage {
+	t.Helper()
+	ph := &PhonePage{b.NewPage(t, app, d)}
 	if status := ph.Go(PhonePath); status != 200 {
-		b.t.Fatalf("browsertest: [%s] %s answered %d", ph.Name, PhonePath, status)
+		t.Fatalf("browsertest: [%s] %s answered %d", ph.Name, PhonePath, status)
 	}
 	return ph
 }
@@ -67,7 +68,8 @@ func (ph *PhonePage) Use(nickname string) {
 func (ph *PhonePage) Current() string {
 	ph.t.Helper()
 	var s string
-	ph.Eval(`(() => { const e = document.querySelector('main .card .who'); return e ? e.innerText : '' })()`, &s)
+	// The current user's card holds .who directly; the user list nests it in li.
+	ph.Eval(`(() => { const e = document.querySelector('section.card > .who'); return e ? e.innerText : '' })()`, &s)
 	return strings.TrimSpace(s)
 }
 
