@@ -6,6 +6,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/netip"
 	"net/url"
@@ -13,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dustin/go-humanize"
 )
 
 // Config is the validated configuration.
@@ -34,6 +37,11 @@ type Config struct {
 	// TCP peer is the client.
 	TrustedProxies []netip.Prefix
 	DefaultLocale  string
+
+	// UploadMaxBytes caps one uploaded result file as sent (compressed or not).
+	UploadMaxBytes int64
+	// Workers is how many uploaded runs this node processes at once.
+	Workers int
 
 	WeChat WeChat
 	Login  Login
@@ -92,6 +100,8 @@ var Vars = []Var{
 	{"MIS_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests may finish on SIGINT/SIGTERM"},
 	{"MIS_TRUSTED_PROXIES", "(empty)", "comma-separated CIDRs of reverse proxies whose X-Real-IP is trusted"},
 	{"MIS_DEFAULT_LOCALE", "zh-CN", "zh-CN or en, when neither the user nor the browser says"},
+	{"MIS_UPLOAD_MAX_BYTES", "512MiB", "largest result file accepted per upload, as sent (e.g. 100MB, 2GiB); larger ones get 413"},
+	{"MIS_WORKERS", "2", "result files processed at once on this node"},
 	{"MIS_WECHAT_OA_APPID", "(empty: built-in sandbox)", "Official Account appid; unset, the WeChat sandbox is mounted at /_sandbox"},
 	{"MIS_WECHAT_OA_SECRET", "", "Official Account secret (required with the appid)"},
 	{"MIS_WECHAT_OA_TOKEN", "", "push-message token from the OA console (required with the appid)"},
@@ -170,6 +180,8 @@ func Load(getenv func(string) string) (Config, error) {
 		l.fail("MIS_SESSION_ABSOLUTE", l.getenv("MIS_SESSION_ABSOLUTE"), "must be at least MIS_SESSION_IDLE")
 	}
 	c.TrustedProxies = l.prefixes("MIS_TRUSTED_PROXIES")
+	c.UploadMaxBytes = l.bytes("MIS_UPLOAD_MAX_BYTES", 512<<20)
+	c.Workers = l.count("MIS_WORKERS", 2, 1, 256)
 	c.WeChat = WeChat{
 		OAAppID:  l.str("MIS_WECHAT_OA_APPID", ""),
 		OASecret: l.str("MIS_WECHAT_OA_SECRET", ""),
@@ -265,6 +277,32 @@ func (l *loader) duration(name string, def time.Duration) time.Duration {
 		return def
 	}
 	return d
+}
+
+func (l *loader) bytes(name string, def int64) int64 {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := humanize.ParseBytes(v)
+	if err != nil || n == 0 || n > math.MaxInt64 {
+		l.fail(name, v, "must be a size such as 512MiB, 100MB or 1073741824")
+		return def
+	}
+	return int64(n)
+}
+
+func (l *loader) count(name string, def, lo, hi int) int {
+	v := l.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		l.fail(name, v, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
+		return def
+	}
+	return n
 }
 
 func (l *loader) baseURL(addr string) *url.URL {

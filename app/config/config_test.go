@@ -60,6 +60,9 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"proxies", map[string]string{"MIS_TRUSTED_PROXIES": "10.0.0.0/8, banana"}, "MIS_TRUSTED_PROXIES="},
 		{"locale", map[string]string{"MIS_DEFAULT_LOCALE": "fr"}, "MIS_DEFAULT_LOCALE="},
 		{"log level", map[string]string{"MIS_LOG_LEVEL": "loud"}, "MIS_LOG_LEVEL="},
+		{"upload size", map[string]string{"MIS_UPLOAD_MAX_BYTES": "lots"}, "MIS_UPLOAD_MAX_BYTES="},
+		{"upload size zero", map[string]string{"MIS_UPLOAD_MAX_BYTES": "0"}, "MIS_UPLOAD_MAX_BYTES="},
+		{"workers", map[string]string{"MIS_WORKERS": "0"}, "MIS_WORKERS="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,6 +76,31 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 			}
 			if strings.Contains(msg, "secret") {
 				t.Fatalf("error leaks a password: %q", msg)
+			}
+		})
+	}
+}
+
+func TestUploadSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		bytes   int64
+		workers int
+	}{
+		{"defaults", nil, 512 << 20, 2},
+		{"binary units", map[string]string{"MIS_UPLOAD_MAX_BYTES": "2GiB", "MIS_WORKERS": "8"}, 2 << 30, 8},
+		{"decimal units", map[string]string{"MIS_UPLOAD_MAX_BYTES": "100MB"}, 100_000_000, 2},
+		{"plain bytes", map[string]string{"MIS_UPLOAD_MAX_BYTES": "1048576"}, 1 << 20, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.UploadMaxBytes != tt.bytes || c.Workers != tt.workers {
+				t.Fatalf("upload max %d workers %d, want %d %d", c.UploadMaxBytes, c.Workers, tt.bytes, tt.workers)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 
 	"scanboard/app/auth"
+	"scanboard/app/reports"
 	"scanboard/app/web"
 	"scanboard/app/wechatsandbox"
 	"scanboard/static"
@@ -60,6 +61,27 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fail(stderr, err)
 	}
+	rep, err := reports.New(d.store, reports.Config{
+		DataDir:  d.cfg.DataDir,
+		MaxBytes: d.cfg.UploadMaxBytes,
+		Workers:  d.cfg.Workers,
+		Logger:   d.log.With("component", "reports"),
+	})
+	if err != nil {
+		return fail(stderr, fmt.Errorf("MIS_DATA_DIR: %w", err))
+	}
+	defer rep.Close()
+	// The worker pool outlives the HTTP server's drain (uploads finishing then still get
+	// queued) and stops before the store closes. A run cut off mid-way keeps its claim until
+	// the lease runs out and is processed again, here or on another node.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	workDone := make(chan struct{})
+	go func() { defer close(workDone); rep.Work(workCtx) }()
+	defer func() {
+		stopWork()
+		<-workDone
+		d.log.Info("report workers stopped")
+	}()
 	srv := web.New(web.Deps{
 		Log:             d.log,
 		Store:           d.store,
@@ -74,6 +96,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		TrustedProxies:  prefixStrings(d.cfg.TrustedProxies),
 		Sandbox:         handlerOrNil(sandbox),
 		Login:           login,
+		Reports:         rep,
+		UploadMaxBytes:  d.cfg.UploadMaxBytes,
 	})
 	ln, err := net.Listen("tcp", d.cfg.Addr)
 	if err != nil {
