@@ -96,6 +96,50 @@ func TestFirstVisit(t *testing.T) {
 			pc.CheckClean()
 		})
 	}
+
+	t.Run("the language switch is a real form post", func(t *testing.T) {
+		pc := b.NewPage(t, app, browsertest.Desktop())
+		pc.Go("/no-such-page")
+		if status := pc.ClickNav("text=" + locale(t, "zh-CN", "nav.language.switch")); status != 404 {
+			t.Errorf("after switching, the page answered %d, want the same 404 page back", status)
+		}
+		pc.WaitText("main", locale(t, "en", "error.404"))
+		var langCookie bool
+		for _, c := range pc.Cookies() {
+			langCookie = langCookie || (c.Name == "mis_lang" && c.Value == "en" && c.HTTPOnly)
+		}
+		if !langCookie {
+			t.Errorf("no HttpOnly mis_lang=en cookie after switching: %+v", pc.Cookies())
+		}
+	})
+}
+
+// Two nodes behind one browser: a session started on node 1 is the same session on node 2
+// (PostgreSQL and Redis shared), so a form node 2 renders carries the same CSRF token.
+func TestTwoNodesShareTheBrowserSession(t *testing.T) {
+	b := browsertest.NewBrowser(t)
+	node1 := browsertest.Start(t, browsertest.Options{})
+	node2 := node1.Peer(t, browsertest.Options{})
+
+	pc := b.NewPage(t, node1, browsertest.Desktop())
+	token := func() string {
+		var s string
+		pc.Eval(`document.querySelector('form[action="/lang"] input[name=_csrf]').value`, &s)
+		return s
+	}
+	pc.Go("/no-such-page")
+	first := token()
+	pc.Base = node2.URL
+	pc.Go("/no-such-page")
+	if second := token(); first == "" || second != first {
+		t.Errorf("CSRF token on node 1 %q, on node 2 %q: node 2 does not see node 1's session", first, second)
+	}
+	pc.ClickNav("text=" + locale(t, "zh-CN", "nav.language.switch"))
+	pc.WaitText("main", locale(t, "en", "error.404"))
+	pc.Base = node1.URL
+	pc.Go("/no-such-page")
+	pc.WaitText("main", locale(t, "en", "error.404"))
+	pc.Screenshot("node1-after-switch-on-node2")
 }
 
 // The harness must catch what it promises to catch, or a green browser test means nothing.

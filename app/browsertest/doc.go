@@ -14,9 +14,11 @@
 //     Browser.NewPage opens a tab in a fresh browser context, so two people, or a PC and a
 //     phone, each have their own cookies. Devices: Desktop, Phone, WeChat (MicroMessenger
 //     user agent); Device.Lang sets Accept-Language.
-//   - Page: Go, Click, ClickNav, Fill, WaitVisible, WaitText, WaitPath, Text, Has, Eval, URL,
-//     Path, Screenshot (to app/browsertest/screenshots/<test>-<name>.png, git-ignored), Do
-//     for any chromedp action. Selectors are CSS, or "text=Label" for what a user would read.
+//   - Page: Go, Click, ClickNav, Fill, WaitVisible, WaitGone, WaitText, WaitPath, Text, Has,
+//     Eval, URL, Path, Cookies, Screenshot (to app/browsertest/screenshots/<test>-<name>.png,
+//     git-ignored; a failed test also gets one per open page), Do and Context for any
+//     chromedp action. Selectors are CSS, or "text=Label" for what a user would read. Set
+//     Page.Base to another node's URL to send the same browser there.
 //   - Every page records JavaScript exceptions, console errors and Content-Security-Policy
 //     violations; any of them fails the test when the page closes (or at CheckClean).
 //   - App.Sandbox calls the sandbox control API (users, scans, confirmations, pushes, SMS,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -50,6 +51,12 @@ func (b *Browser) NewPage(t testing.TB, app *App, d Device) *Page {
 	p := &Page{Name: name, Base: app.URL, t: t, b: b, ctx: ctx, watch: newConsoleWatch(name)}
 	t.Cleanup(func() {
 		p.checkClean()
+		if t.Failed() {
+			// What the page showed when the test failed is often the whole story.
+			if file, err := p.saveScreenshot("failed-" + p.Name); err == nil {
+				t.Logf("browsertest: [%s] screenshot at failure: %s", p.Name, file)
+			}
+		}
 		cancel()
 	})
 	// Subscribing opens the tab (with ctx, which has no deadline: the tab lives until
@@ -307,29 +314,55 @@ func (p *Page) urlNow() string {
 }
 
 // Screenshot saves the whole page as app/browsertest/screenshots/<test>-<name>.png (the
-// folder is git-ignored) and returns the file's path.
+// folder is git-ignored) and returns the file's path. A page also saves one by itself,
+// named failed-<page>, when its test fails.
 func (p *Page) Screenshot(name string) string {
 	p.t.Helper()
+	file, err := p.saveScreenshot(name)
+	if err != nil {
+		p.t.Fatalf("browsertest: [%s] screenshot %s: %v", p.Name, name, err)
+	}
+	p.t.Logf("browsertest: [%s] screenshot %s", p.Name, file)
+	return file
+}
+
+func (p *Page) saveScreenshot(name string) (string, error) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.b.Timeout)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
-		p.t.Fatalf("browsertest: [%s] screenshot %s: %v", p.Name, name, err)
+		return "", err
 	}
 	root, err := ModuleRoot()
 	if err != nil {
-		p.t.Fatalf("browsertest: screenshot %s: %v", name, err)
+		return "", err
 	}
 	dir := filepath.Join(root, "app", "browsertest", "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		p.t.Fatalf("browsertest: screenshot %s: %v", name, err)
+		return "", err
 	}
 	file := filepath.Join(dir, fileSafe(p.t.Name())+"-"+fileSafe(name)+".png")
-	if err := os.WriteFile(file, png, 0o644); err != nil {
-		p.t.Fatalf("browsertest: screenshot %s: %v", name, err)
+	return file, os.WriteFile(file, png, 0o644)
+}
+
+// Cookies returns the cookies the page's browser context would send to its Base URL, with
+// their flags (HttpOnly, Secure, SameSite), for tests of session handling.
+func (p *Page) Cookies() []*network.Cookie {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, p.b.Timeout)
+	defer cancel()
+	res, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{p.Base + "/"}})
+	if err != nil {
+		p.t.Fatalf("browsertest: [%s] cookies: %v", p.Name, err)
 	}
-	p.t.Logf("browsertest: [%s] screenshot %s", p.Name, file)
-	return file
+	return res.Cookies
+}
+
+// WaitGone waits until no visible element matches sel (a dialog closed, a spinner ended).
+func (p *Page) WaitGone(sel string) {
+	p.t.Helper()
+	p.waitJS("no visible "+sel, fmt.Sprintf(
+		`(() => { const e = document.querySelector(%s); return !e || e.offsetParent === null })()`, jsString(sel)))
 }
 
 var unsafeFileChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
