@@ -262,13 +262,14 @@ func (u *Users) SetRole(ctx context.Context, a Actor, userID int, role user.Role
 
 // UnbindIdentity removes one WeChat identity from its user (reason required). The person
 // can no longer sign in with it; scanning again would make a new pending account.
-func (u *Users) UnbindIdentity(ctx context.Context, a Actor, identityID int, reason string) error {
+func (u *Users) UnbindIdentity(ctx context.Context, a Actor, identityID int, reason string) (int, error) {
+	var owner int
 	const op = "auth.Users.UnbindIdentity"
 	if err := requireReason(op, reason); err != nil {
-		return err
+		return 0, err
 	}
 	now := u.now().UTC()
-	return u.retryTx(ctx, func(tx *ent.Tx) error {
+	err := u.retryTx(ctx, func(tx *ent.Tx) error {
 		idn, err := tx.WeChatIdentity.Query().Where(wechatidentity.ID(identityID)).WithUser().Only(ctx)
 		if ent.IsNotFound(err) {
 			return apperr.E(op, apperr.NotFound, err)
@@ -276,6 +277,7 @@ func (u *Users) UnbindIdentity(ctx context.Context, a Actor, identityID int, rea
 		if err != nil {
 			return apperr.E(op, apperr.Unavailable, err)
 		}
+		owner = idn.Edges.User.ID
 		if err := tx.WeChatIdentity.DeleteOneID(identityID).Exec(ctx); err != nil {
 			return apperr.E(op, apperr.Unavailable, err)
 		}
@@ -285,16 +287,18 @@ func (u *Users) UnbindIdentity(ctx context.Context, a Actor, identityID int, rea
 		})
 		return err
 	})
+	return owner, err
 }
 
 // UnbindPhone removes a phone binding from its user (reason required).
-func (u *Users) UnbindPhone(ctx context.Context, a Actor, bindingID int, reason string) error {
+func (u *Users) UnbindPhone(ctx context.Context, a Actor, bindingID int, reason string) (int, error) {
+	var owner int
 	const op = "auth.Users.UnbindPhone"
 	if err := requireReason(op, reason); err != nil {
-		return err
+		return 0, err
 	}
 	now := u.now().UTC()
-	return u.retryTx(ctx, func(tx *ent.Tx) error {
+	err := u.retryTx(ctx, func(tx *ent.Tx) error {
 		pb, err := tx.PhoneBinding.Query().Where(phonebinding.ID(bindingID)).WithUser().Only(ctx)
 		if ent.IsNotFound(err) {
 			return apperr.E(op, apperr.NotFound, err)
@@ -302,6 +306,7 @@ func (u *Users) UnbindPhone(ctx context.Context, a Actor, bindingID int, reason 
 		if err != nil {
 			return apperr.E(op, apperr.Unavailable, err)
 		}
+		owner = pb.Edges.User.ID
 		if err := tx.PhoneBinding.DeleteOneID(bindingID).Exec(ctx); err != nil {
 			return apperr.E(op, apperr.Unavailable, err)
 		}
@@ -311,6 +316,7 @@ func (u *Users) UnbindPhone(ctx context.Context, a Actor, bindingID int, reason 
 		})
 		return err
 	})
+	return owner, err
 }
 
 // Grant makes the user named by ref (a user id or a phone number) an active user with role,

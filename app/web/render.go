@@ -1,6 +1,8 @@
 package web
 
 import (
+	"strings"
+
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
 
@@ -36,11 +38,29 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) layout.Page {
 	return p
 }
 
-// nav lists what the user's role may open; the current page is marked.
-func (s *Server) nav(c *fiber.Ctx, _ *auth.Principal) []layout.NavItem {
-	items := []layout.NavItem{{Key: "nav.home", Href: "/"}}
-	for i := range items {
-		items[i].Active = items[i].Href == c.Path()
+// nav lists what the user's role may open; the current page is marked. It is drawn from
+// the route table's policies, so a link is shown exactly when allow would let it through.
+func (s *Server) nav(c *fiber.Ctx, p *auth.Principal) []layout.NavItem {
+	all := []struct {
+		key, href string
+		pol       Policy
+	}{
+		{"nav.home", "/", Active},
+		{"nav.admin.approvals", "/admin/approvals", Admin},
+		{"nav.admin.users", "/admin/users", Admin},
+		{"nav.admin.preregister", "/admin/preregister", Admin},
+		{"nav.admin.sessions", "/admin/sessions", Admin},
+		{"nav.admin.logins", "/admin/logins", Admin},
+		{"nav.admin.audit", "/admin/audit", Admin},
+		{"nav.devices", "/devices", Active},
+	}
+	var items []layout.NavItem
+	for _, it := range all {
+		if allow(it.pol, p) != nil {
+			continue
+		}
+		active := c.Path() == it.href || (it.href != "/" && strings.HasPrefix(c.Path(), it.href+"/"))
+		items = append(items, layout.NavItem{Key: it.key, Href: it.href, Active: active})
 	}
 	return items
 }

@@ -49,6 +49,8 @@ type Deps struct {
 	UploadMaxBytes int64
 	// Login holds the sign-in services (scan-to-login, push endpoint, phone binding).
 	Login Login
+	// Admin holds the administration services (approval, users, sessions, logs).
+	Admin AdminDeps
 }
 
 // SandboxPath is where the built-in WeChat sandbox is mounted.

@@ -130,6 +130,12 @@ func (s *Server) rotate(c *fiber.Ctx, sess *session.Session, priv string) error 
 // destroyed, SESS-05), the user id and sign-in time in the session, and a Session row.
 func (s *Server) StartSession(c *fiber.Ctx, p *auth.Principal, method string) error {
 	const op = "web.StartSession"
+	// The concurrent-session cap (SESS-12) evicts the oldest or refuses this one.
+	if s.Admin.Users != nil {
+		if err := s.Admin.SessionCap.Admit(c.UserContext(), s.Admin.Users, p.UserID); err != nil {
+			return err
+		}
+	}
 	sess, err := s.sessions.Get(c)
 	if err != nil {
 		return apperr.E(op, apperr.Unavailable, err)

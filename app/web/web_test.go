@@ -99,6 +99,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		SessionAbsolute: 12 * time.Hour,
 	}
 	d.BaseURL, _ = url.Parse("http://127.0.0.1:8080")
+	d.Admin = web.AdminDeps{Users: auth.NewUsers(auth.UsersDeps{Store: st, KV: kvs, Sessions: d.Sessions, Now: ck.Now})}
 	for _, o := range opts {
 		o(&d)
 	}
