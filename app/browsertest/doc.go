@@ -23,7 +23,7 @@
 //     violations; any of them fails the test when the page closes (or at CheckClean).
 //   - App.Sandbox calls the sandbox control API (users, scans, confirmations, pushes, SMS,
 //     faults, clock). Browser.SandboxPhone opens /_sandbox/phone in a phone-sized context and
-//     clicks through it: CreateUser, Use, Follow, ScanLive, ScanContent.
+//     clicks through it: CreateUser, Use, Current, Follow, ScanLive, ScanContent, InboxLink.
 //
 // # Writing a browser test
 //
@@ -38,12 +38,13 @@
 //
 //		pc := b.NewPage(t, app, browsertest.Desktop())
 //		pc.Go("/login")
-//		pc.WaitVisible("#qr")
+//		pc.WaitVisible("img") // the QR
 //
-//		phone := b.SandboxPhone(t, app, browsertest.Phone())
+//		phone := b.SandboxPhone(t, app, browsertest.WeChat())
 //		phone.CreateUser("小明", "13800001234")
-//		phone.ScanLive("")       // the PC's QR, from the phone's list of live codes
-//		phone.Click("text=确认") // confirm on the phone
+//		phone.ScanLive("") // the PC's QR, from the phone's list of live codes
+//		phone.Go(phone.InboxLink("/login/confirm")) // the link in the OA's reply
+//		phone.ClickNav("text=确认登录")
 //
 //		pc.WaitPath("/pending") // the PC moves on by itself
 //		pc.Screenshot("pending")

@@ -81,8 +81,11 @@ func (ph *PhonePage) Follow() {
 }
 
 // ScanLive opens the scan tab and scans the first live QR code whose label or details
-// contain match ("" for the newest), as tapping it in the list does. It returns the status of
-// the page the scan opens.
+// contain match ("" for the newest), as tapping it in the list does. An Official Account
+// ticket is then scanned as the current user (the ticket page's button), which pushes the
+// event to the app and lands on the inbox; a website or WeCom login QR stays on its confirm
+// page, where the test clicks confirm or deny ("text=…"). It returns the status of the page
+// it ends on.
 func (ph *PhonePage) ScanLive(match string) int {
 	ph.t.Helper()
 	ph.Tab("scan")
@@ -92,7 +95,11 @@ func (ph *PhonePage) ScanLive(match string) int {
 		}
 		return null;
 	})()`, jsString(match)), "a live QR code matching "+jsString(match))
-	return ph.ClickNav(sel)
+	status := ph.ClickNav(sel)
+	if strings.HasPrefix(ph.Path(), PhonePath[:len(PhonePath)-len("/phone")]+"/q/") {
+		status = ph.ClickNav(`form[action*="/q/"] button[type=submit]`)
+	}
+	return status
 }
 
 // ScanContent pastes QR content (a URL read off the PC's page) into the scan tab and submits
@@ -113,4 +120,26 @@ func (p *Page) mark(expr, what string) string {
 	id := fmt.Sprintf("m%d", p.marks)
 	p.waitJS(what, fmt.Sprintf(`(() => { const e = %s; if (!e) return false; e.setAttribute('data-browsertest', %s); return true })()`, expr, jsString(id)))
 	return fmt.Sprintf(`[data-browsertest="%s"]`, id)
+}
+
+// InboxLink returns the newest web address in the phone's inbox (passive replies, template
+// messages, SMS) that contains match, e.g. the confirm link of a sign-in reply; the test then
+// opens it with Go, as tapping it in WeChat would. It fails the test when there is none.
+func (ph *PhonePage) InboxLink(match string) string {
+	ph.t.Helper()
+	ph.Tab("inbox")
+	var link string
+	ph.Eval(fmt.Sprintf(`(() => {
+		const want = %s;
+		for (const m of document.querySelectorAll('.msg')) {
+			for (const u of m.innerText.match(/https?:\/\/[^\s，。；,;<>"']+/g) ?? []) {
+				if (u.includes(want)) return u;
+			}
+		}
+		return '';
+	})()`, jsString(match)), &link)
+	if link == "" {
+		ph.t.Fatalf("browsertest: [%s] no link containing %q in the phone's inbox", ph.Name, match)
+	}
+	return link
 }
