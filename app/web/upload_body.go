@@ -87,8 +87,8 @@ func (s *Server) uploadLimit() int64 {
 }
 
 // uploadBody returns the request body as a stream for the reports service, refusing at
-// once a Content-Length over the limit (without reading any of it). Chunked bodies are
-// counted by the service while it spools them.
+// once a Content-Length over the limit (having read only fasthttp's first buffer of it).
+// Chunked bodies are counted by the service while it spools them.
 func (s *Server) uploadBody(c *fiber.Ctx, op string) (io.Reader, error) {
 	limit := s.uploadLimit()
 	if n := c.Request().Header.ContentLength(); int64(n) > limit {
