@@ -103,6 +103,11 @@ func (s *Server) routeTable() []Route {
 			Route{fiber.MethodGet, "/api/v1/runs/:id", Public, s.apiRunStatus, false},
 		)
 	}
+	// Dashboards (issue 8): run reports, projects, comparisons, security and JUnit views,
+	// the managers' overview and CSV exports; see reportRoutes in reports_pages.go.
+	if s.Reports != nil {
+		rs = append(rs, s.reportRoutes()...)
+	}
 	if s.Sandbox != nil {
 		sb := adaptor.HTTPHandler(s.Sandbox)
 		for _, m := range []string{fiber.MethodGet, fiber.MethodPost} {
