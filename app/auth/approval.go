@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"scanboard/app/apperr"
 	"scanboard/ent"
@@ -33,7 +34,17 @@ func (u *Users) Waiting(ctx context.Context, userID int, ip string) (user.Status
 		return "", err
 	}
 	if why == "" {
-		u.NotifyWaiting(ctx, userID)
+		// Once a day per user at most: every re-scan of a waiting user signs in again.
+		first := true
+		if u.kv != nil {
+			if first, err = u.kv.SetNX(ctx, "admin:waiting-notified:"+strconv.Itoa(userID), []byte("1"), 24*time.Hour); err != nil {
+				u.log.Warn("notification dedupe unavailable; notifying anyway", "err", err.Error())
+				first = true
+			}
+		}
+		if first {
+			u.NotifyWaiting(ctx, userID)
+		}
 		return user.StatusPending, nil
 	}
 	err = u.decide(ctx, Actor{Label: "system", IP: ip}, userID, true, w.Role, why, ActionAutoApprove)

@@ -164,6 +164,7 @@ func (b *BadAuditRow) Error() string {
 // AuditVerification is the outcome of VerifyAudit.
 type AuditVerification struct {
 	Rows int          // rows checked
+	Head string       // hash of the last good row: compare with an earlier run to see truncation
 	Bad  *BadAuditRow // nil when the whole chain holds
 }
 
@@ -205,7 +206,7 @@ func VerifyAudit(ctx context.Context, db *ent.Client) (AuditVerification, error)
 				return out, nil
 			}
 			out.Rows++
-			prev, lastID = r.Hash, r.ID
+			prev, lastID, out.Head = r.Hash, r.ID, r.Hash
 			want++
 		}
 	}

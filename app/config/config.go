@@ -45,6 +45,20 @@ type Config struct {
 
 	WeChat WeChat
 	Login  Login
+	Admin  Admin
+}
+
+// Admin holds the administration settings: the session cap, auto-approval, the recent
+// sign-in rule for sensitive actions and the template messages of notifications.
+type Admin struct {
+	SessionMax        int    // concurrent sessions per user; 0: no limit
+	SessionCapPolicy  string // evict_oldest or refuse_new
+	AutoApprovePrereg bool   // a verified sign-in with a pre-registered phone is approved
+	AutoApproveWeCom  bool   // WeCom members of our corp are approved
+	RecentSignIn      time.Duration
+	TemplateWaiting   string // OA template ids; empty: that notification is off
+	TemplateApproved  string
+	TemplateRejected  string
 }
 
 // Login holds the sign-in settings.
@@ -116,6 +130,14 @@ var Vars = []Var{
 	{"MIS_SMS_HTTP_URL", "", "SMS gateway endpoint for MIS_SMS_PROVIDER=http (JSON POST {phone,text,sign})"},
 	{"MIS_SMS_HTTP_TOKEN", "", "bearer token for the SMS gateway"},
 	{"MIS_SMS_SIGN", "Scanboard", "signature name the SMS gateway prefixes"},
+	{"MIS_SESSION_MAX_PER_USER", "0", "concurrent sessions one user may have; 0: no limit"},
+	{"MIS_SESSION_CAP_POLICY", "evict_oldest", "at the cap: evict_oldest (the oldest session ends) or refuse_new (the new sign-in is refused)"},
+	{"MIS_AUTO_APPROVE_PREREGISTERED", "false", "true: a verified sign-in with a phone an admin pre-registered is approved without review"},
+	{"MIS_AUTO_APPROVE_WECOM", "false", "true: members of the configured WeCom corp are approved without review"},
+	{"MIS_ADMIN_RECENT_SIGNIN", "0", "approvals and role changes need a sign-in this recent, e.g. 15m (SESS-15); 0: off"},
+	{"MIS_ADMIN_TEMPLATE_WAITING", "(sandbox: sandbox-waiting)", "OA template id sent to admins when a new user waits; empty: off"},
+	{"MIS_ADMIN_TEMPLATE_APPROVED", "(sandbox: sandbox-approved)", "OA template id sent to a user when approved; empty: off"},
+	{"MIS_ADMIN_TEMPLATE_REJECTED", "(sandbox: sandbox-rejected)", "OA template id sent to a user when rejected; empty: off"},
 }
 
 // VarError is a bad value, reported as one line naming the variable.
@@ -218,6 +240,25 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Login.SMSProvider = l.oneOf("MIS_SMS_PROVIDER", defSMS, "sandbox", "http")
 	if c.Login.AttemptTTL <= 0 || c.Login.AttemptTTL > 10*time.Minute {
 		l.fail("MIS_LOGIN_ATTEMPT_TTL", l.getenv("MIS_LOGIN_ATTEMPT_TTL"), "must be more than 0 and at most 10m")
+	}
+	tpl := func(name, sandboxDefault string) string {
+		if c.Sandbox() {
+			return l.str(name, sandboxDefault)
+		}
+		return l.str(name, "")
+	}
+	c.Admin = Admin{
+		SessionMax:        l.count("MIS_SESSION_MAX_PER_USER", 0, 0, 1000),
+		SessionCapPolicy:  l.oneOf("MIS_SESSION_CAP_POLICY", "evict_oldest", "evict_oldest", "refuse_new"),
+		AutoApprovePrereg: l.oneOf("MIS_AUTO_APPROVE_PREREGISTERED", "false", "true", "false") == "true",
+		AutoApproveWeCom:  l.oneOf("MIS_AUTO_APPROVE_WECOM", "false", "true", "false") == "true",
+		RecentSignIn:      l.duration("MIS_ADMIN_RECENT_SIGNIN", 0),
+		TemplateWaiting:   tpl("MIS_ADMIN_TEMPLATE_WAITING", "sandbox-waiting"),
+		TemplateApproved:  tpl("MIS_ADMIN_TEMPLATE_APPROVED", "sandbox-approved"),
+		TemplateRejected:  tpl("MIS_ADMIN_TEMPLATE_REJECTED", "sandbox-rejected"),
+	}
+	if c.Admin.RecentSignIn < 0 {
+		l.fail("MIS_ADMIN_RECENT_SIGNIN", l.getenv("MIS_ADMIN_RECENT_SIGNIN"), "must be 0 (off) or positive")
 	}
 	if c.Production() && c.Sandbox() {
 		l.fail("MIS_WECHAT_OA_APPID", "", "is required when MIS_ENV=production: the built-in WeChat sandbox is for development only")

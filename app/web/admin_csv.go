@@ -64,4 +64,3 @@ func (s *Server) streamCSV(c *fiber.Ctx, filename string, header []string, each 
 	})
 	return nil
 }
-

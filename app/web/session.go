@@ -160,6 +160,13 @@ func (s *Server) StartSession(c *fiber.Ctx, p *auth.Principal, method string) er
 		_ = s.sessions.Delete(id)
 		return err
 	}
+	// A user left waiting is either approved by policy (pre-registered phone, WeCom) or
+	// announced to the admins; neither may fail the sign-in itself.
+	if s.Admin.Users != nil && p.Status == "pending" {
+		if _, err := s.Admin.Users.Waiting(c.UserContext(), p.UserID, c.IP()); err != nil {
+			s.Log.Warn("approval policy or admin notification failed", "user_id", p.UserID, "err", err.Error())
+		}
+	}
 	return nil
 }
 

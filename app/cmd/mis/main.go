@@ -4,6 +4,8 @@
 //	mis [serve]   run the web app (default)
 //	mis migrate   apply pending database migrations and exit
 //	mis sandbox   run the WeChat sandbox alone
+//	mis user      grant a role (the first admin) or list users
+//	mis audit     verify the audit log's hash chain
 //	mis help      list subcommands and configuration variables
 package main
 
@@ -41,6 +43,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return uploadCmd(ctx, args, getenv, stdout, stderr)
 	case "report":
 		return reportCmd(ctx, args, stdout, stderr)
+	case "user":
+		return userCmd(ctx, args, getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		usage(stdout)
 		return 0

@@ -82,11 +82,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		<-workDone
 		d.log.Info("report workers stopped")
 	}()
+	sessions := auth.NewSessions(d.store, nil)
+	users := auth.NewUsers(auth.UsersDeps{
+		Store: d.store, KV: d.kv, Sessions: sessions, Log: d.log.With("component", "admin"),
+		Notify:      adminNotifier(d, login),
+		AutoApprove: auth.AutoApprove{PreregisteredPhones: d.cfg.Admin.AutoApprovePrereg, WeComMembers: d.cfg.Admin.AutoApproveWeCom},
+	})
 	srv := web.New(web.Deps{
 		Log:             d.log,
 		Store:           d.store,
 		KV:              d.kv,
-		Sessions:        auth.NewSessions(d.store, nil),
+		Sessions:        sessions,
 		Assets:          assets,
 		I18n:            bundle,
 		BaseURL:         d.cfg.BaseURL,
@@ -98,6 +104,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Login:           login,
 		Reports:         rep,
 		UploadMaxBytes:  d.cfg.UploadMaxBytes,
+		Admin: web.AdminDeps{
+			Users:        users,
+			SessionCap:   auth.SessionCap{Max: d.cfg.Admin.SessionMax, Mode: auth.SessionCapMode(d.cfg.Admin.SessionCapPolicy)},
+			RecentSignIn: d.cfg.Admin.RecentSignIn,
+		},
 	})
 	ln, err := net.Listen("tcp", d.cfg.Addr)
 	if err != nil {
@@ -114,6 +125,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	d.log.Info("stopped")
 	return 0
+}
+
+// adminNotifier sends approval notifications as OA template messages through the same
+// client sign-in uses (the sandbox records them in development).
+func adminNotifier(d *deps, login web.Login) auth.Notifier {
+	if login.WeChat == nil {
+		return auth.NopNotifier{}
+	}
+	return &auth.WeChatNotifier{
+		Client:  login.WeChat,
+		BaseURL: d.cfg.BaseURL.String(),
+		Templates: map[auth.NoticeKind]string{
+			auth.NoticeWaiting:  d.cfg.Admin.TemplateWaiting,
+			auth.NoticeApproved: d.cfg.Admin.TemplateApproved,
+			auth.NoticeRejected: d.cfg.Admin.TemplateRejected,
+		},
+	}
 }
 
 // handlerOrNil keeps a nil *Sandbox from becoming a non-nil http.Handler.

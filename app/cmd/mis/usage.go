@@ -17,6 +17,9 @@ Usage:
   mis sandbox    run the WeChat sandbox alone (--addr, --public-url, --push-url)
   mis upload     upload result files to a project (--project KEY [--url] [--token] FILE…)
   mis report stats FILE… [--json] [--sla EXPR]…   offline statistics and SLA gate, no server
+  mis user grant --role admin <phone|user id>   make the first admin (audited)
+  mis user list [--status S] [-q TEXT]          list users with their ids
+  mis audit verify   check the audit log's hash chain; exit 1 naming the first bad row
   mis help       this text
 
 Configuration (environment variables):
