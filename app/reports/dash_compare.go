@@ -173,11 +173,21 @@ type Verdict struct {
 // after the upload apply too), exactly as `mis report stats --sla` would on the file:
 // percentiles come from the stored histograms (or the tool's stated ones).
 func (d *Dash) Verdict(ctx context.Context, v Viewer, runID int) (*Verdict, error) {
-	const op = "reports.Dash.Verdict"
 	r, err := d.s.visibleRun(ctx, v, runID)
 	if err != nil {
 		return nil, err
 	}
+	return d.verdictOf(ctx, r)
+}
+
+// verdictOf is Verdict for a loaded run (with Edges.Project), cached per rule text.
+func (d *Dash) verdictOf(ctx context.Context, r *ent.Run) (*Verdict, error) {
+	p := r.Edges.Project
+	return cached(d, r, keyOf("verdict", r, p.SLARules), func() (*Verdict, error) { return d.evalVerdict(ctx, r) })
+}
+
+func (d *Dash) evalVerdict(ctx context.Context, r *ent.Run) (*Verdict, error) {
+	const op = "reports.Dash.Verdict"
 	p := r.Edges.Project
 	out := &Verdict{RunID: r.ID, Project: p.Key, Status: string(r.Status), Rules: []RuleResult{}}
 	rules, err := parseRules(p.SLARules)

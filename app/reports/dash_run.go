@@ -65,6 +65,7 @@ type RunReport struct {
 	Errors    []ErrorStat   // by type, most frequent first
 	TopErrors []LabelErrors // per label, transaction controllers excluded, as JMeter does
 	Baseline  bool          // the run is its project's baseline
+	Verdict   *Verdict      // the project's current SLA rules on this run
 }
 
 // runFigures is the cached, viewer-independent part of a RunReport.
@@ -87,9 +88,13 @@ func (d *Dash) Run(ctx context.Context, v Viewer, runID int) (*RunReport, error)
 	if err != nil {
 		return nil, err
 	}
+	vd, err := d.verdictOf(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	return &RunReport{
 		Run: r, Project: p, Overall: f.overall, Labels: f.labels, Errors: f.errors, TopErrors: f.topErrors,
-		Baseline: p.BaselineRunID != nil && *p.BaselineRunID == r.ID,
+		Baseline: p.BaselineRunID != nil && *p.BaselineRunID == r.ID, Verdict: vd,
 	}, nil
 }
 

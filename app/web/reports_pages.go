@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -19,15 +20,17 @@ import (
 // JUnit views, the overview and the CSV exports. It is built with the routes when the
 // reports service is configured.
 type reportPages struct {
-	s    *Server
-	dash *reports.Dash
+	s      *Server
+	dash   *reports.Dash
+	models *lru.Cache[modelKey, vr.RunModel]
 }
 
 // reportRoutes is the dashboards' block of the route table (issue 8). Project and run pages
 // are for active users and check visibility per object (an invisible project is a 404);
 // exports follow the page they export; the overview is for managers.
 func (s *Server) reportRoutes() []Route {
-	rp := &reportPages{s: s, dash: reports.NewDash(s.Reports, 0)}
+	models, _ := lru.New[modelKey, vr.RunModel](256) // fails only for a size ≤ 0
+	rp := &reportPages{s: s, dash: reports.NewDash(s.Reports, 0), models: models}
 	get := fiber.MethodGet
 	post := fiber.MethodPost
 	return []Route{

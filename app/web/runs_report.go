@@ -9,6 +9,7 @@ import (
 
 	"scanboard/app/apperr"
 	"scanboard/app/reports"
+	"scanboard/ent"
 	"scanboard/views/i18n"
 	vr "scanboard/views/reports"
 )
@@ -35,11 +36,10 @@ func (rp *reportPages) runPage(c *fiber.Ctx) error {
 			return rp.junitPage(c, id)
 		}
 	}
-	verdict, err := rp.dash.Verdict(ctx, rp.viewer(c), id)
-	if err != nil {
-		return err
+	m := rp.cachedRunModel(c, rep)
+	if tok, ok := c.Locals(localCSRF).(string); ok {
+		m.CSRF = tok
 	}
-	m := rp.runModel(c, rep, verdict)
 	p := rp.s.page(c, "reports.run.title")
 	p.Title = m.Title
 	return rp.s.render(c, vr.RunPage(p, m))
@@ -53,6 +53,45 @@ func runTitle(c *fiber.Ctx, id int, build string) string {
 	return t
 }
 
+// cachedRunModel is the formatted run report. A ready run's figures never change, so the
+// model is kept per run, processing time, language and project settings (thresholds, rules,
+// baseline: what the page shows besides the figures); the CSRF token is added per request.
+func (rp *reportPages) cachedRunModel(c *fiber.Ctx, rep *reports.RunReport) vr.RunModel {
+	r, p := rep.Run, rep.Project
+	if r.Status != "ready" || r.ProcessedAt == nil {
+		return rp.runModel(c, rep, rep.Verdict)
+	}
+	base := 0
+	if p.BaselineRunID != nil {
+		base = *p.BaselineRunID
+	}
+	k := modelKey{run: r.ID, stamp: r.ProcessedAt.UnixNano(), lang: i18n.Lang(c.UserContext()), project: p.UpdatedAt.UnixNano(),
+		baseline: base, settings: p.SLARules + "\x00" + strconv.Itoa(p.ApdexSatisfiedMs) + "/" + strconv.Itoa(p.ApdexToleratedMs),
+		uploader: uploaderName(r)}
+	if m, ok := rp.models.Get(k); ok {
+		return m
+	}
+	m := rp.runModel(c, rep, rep.Verdict)
+	rp.models.Add(k, m)
+	return m
+}
+
+// modelKey identifies a formatted run report.
+type modelKey struct {
+	run                int
+	stamp, project     int64
+	lang               string
+	baseline           int
+	settings, uploader string
+}
+
+func uploaderName(r *ent.Run) string {
+	if u := r.Edges.Uploader; u != nil {
+		return u.DisplayName
+	}
+	return "–"
+}
+
 func (rp *reportPages) runModel(c *fiber.Ctx, rep *reports.RunReport, v *reports.Verdict) vr.RunModel {
 	n := numbersFor(c)
 	r := rep.Run
@@ -64,9 +103,6 @@ func (rp *reportPages) runModel(c *fiber.Ctx, rep *reports.RunReport, v *reports
 		Kind: reports.RunKind(r), StatsURL: "/runs/" + id + "/table", SeriesURL: "/runs/" + id + "/series.json",
 		ApdexT: n.int(int64(rep.Project.ApdexSatisfiedMs)) + " ms / " + n.int(int64(rep.Project.ApdexToleratedMs)) + " ms",
 	}
-	if tok, ok := c.Locals(localCSRF).(string); ok {
-		m.CSRF = tok
-	}
 	if v.Verdict == "pass" || v.Verdict == "fail" {
 		m.SLA = v.Verdict
 		for _, rr := range v.Rules {
@@ -74,10 +110,7 @@ func (rp *reportPages) runModel(c *fiber.Ctx, rep *reports.RunReport, v *reports
 		}
 	}
 	o := rep.Overall
-	uploader := "–"
-	if u := r.Edges.Uploader; u != nil {
-		uploader = u.DisplayName
-	}
+	uploader := uploaderName(r)
 	tags := strings.TrimSpace(strings.Join(nonEmpty(r.TagBuild, r.TagCommit, r.TagEnv), " · "))
 	if tags == "" {
 		tags = "–"
