@@ -139,7 +139,7 @@ func launch(t testing.TB, bin string, opts Options, dataDir, name string) (*App,
 		log:         &logBuffer{},
 		done:        make(chan struct{}),
 	}
-	a.Sandbox = &Sandbox{base: a.URL + "/_sandbox/api", client: &http.Client{Timeout: 30 * time.Second}}
+	a.Sandbox = &Sandbox{base: a.URL + sandboxPath + "/api", client: &http.Client{Timeout: 30 * time.Second}}
 	env := map[string]string{
 		"MIS_ENV":              "development",
 		"MIS_ADDR":             addr,

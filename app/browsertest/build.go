@@ -61,7 +61,8 @@ func binary(t testing.TB) string {
 	return bin
 }
 
-// buildMis runs `go build ./app/cmd/mis` from the module root into dir.
+// buildMis runs `go build ./app/cmd/mis` (with -race when the tests have it) from the module
+// root into dir.
 func buildMis(dir string) (string, error) {
 	root, err := ModuleRoot()
 	if err != nil {
@@ -72,7 +73,11 @@ func buildMis(dir string) (string, error) {
 		goTool = filepath.Join(runtime.GOROOT(), "bin", "go")
 	}
 	bin := filepath.Join(dir, "mis")
-	cmd := exec.Command(goTool, "build", "-o", bin, "./app/cmd/mis")
+	args := []string{"build", "-o", bin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command(goTool, append(args, "./app/cmd/mis")...)
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./app/cmd/mis: %v\n%s", err, out)

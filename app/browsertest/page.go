@@ -22,6 +22,7 @@ import (
 // Every method fails the test on error. The page records JavaScript exceptions, console
 // errors and Content-Security-Policy violations; the test fails on any of them when the page
 // is closed at cleanup (or earlier, at CheckClean), unless AllowConsole said it is expected.
+// Like a person, a Page does one thing at a time: use it from one goroutine.
 type Page struct {
 	// Name tells pages apart in messages: the Device name, or "pc2" for the second PC.
 	Name string

@@ -7,7 +7,10 @@ import (
 )
 
 // PhonePath is the sandbox's simulated phone, relative to the app URL.
-const PhonePath = "/_sandbox/phone"
+const PhonePath = sandboxPath + "/phone"
+
+// sandboxPath is where the app mounts the WeChat sandbox.
+const sandboxPath = "/_sandbox"
 
 // PhonePage is a Page on the WeChat sandbox's simulated phone (/_sandbox/phone), in a phone-sized
 // browser context of its own. Its methods click through the phone page as a person would;
@@ -96,7 +99,7 @@ func (ph *PhonePage) ScanLive(match string) int {
 		return null;
 	})()`, jsString(match)), "a live QR code matching "+jsString(match))
 	status := ph.ClickNav(sel)
-	if strings.HasPrefix(ph.Path(), PhonePath[:len(PhonePath)-len("/phone")]+"/q/") {
+	if strings.HasPrefix(ph.Path(), sandboxPath+"/q/") {
 		status = ph.ClickNav(`form[action*="/q/"] button[type=submit]`)
 	}
 	return status

@@ -1,0 +1,6 @@
+//go:build !race
+
+package browsertest
+
+// raceBuild is false: see race_on.go.
+const raceBuild = false
