@@ -110,7 +110,7 @@ func (s *Server) routeTable() []Route {
 	}
 	if s.Sandbox != nil {
 		sb := adaptor.HTTPHandler(s.Sandbox)
-		for _, m := range []string{fiber.MethodGet, fiber.MethodPost} {
+		for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodDelete} {
 			rs = append(rs, Route{m, SandboxPath, Public, sb, true}, Route{m, SandboxPath + "/*", Public, sb, true})
 		}
 	}
