@@ -124,4 +124,3 @@ func nameOrID(name string, id int) string {
 	}
 	return name
 }
-
