@@ -278,3 +278,18 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 		t.Fatal("still accepting connections after shutdown")
 	}
 }
+
+func TestMachineRoutesCreateNoSession(t *testing.T) {
+	e := newEnv(t)
+	for _, p := range []string{"/healthz", "/readyz", "/static/css/app.css", "/api/v1/runs/1"} {
+		resp := e.browser().get(p)
+		for _, c := range resp.Header.Values("Set-Cookie") {
+			if strings.Contains(c, "sid=") {
+				t.Errorf("%s set a session cookie: %s", p, c)
+			}
+		}
+	}
+	if resp := e.browser().get("/missing"); !strings.Contains(strings.Join(resp.Header.Values("Set-Cookie"), ";"), "mis_sid=") {
+		t.Error("pages no longer get a session for their CSRF token")
+	}
+}

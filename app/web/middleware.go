@@ -66,7 +66,7 @@ func (s *Server) middleware() {
 	// Safe requests get their token here; unsafe ones are checked by the route itself (see
 	// New), so a method no route takes is answered 405, not 403.
 	s.app.Use(func(c *fiber.Ctx) error {
-		if isSafe(c.Method()) && !strings.HasPrefix(c.Path(), SandboxPath) {
+		if isSafe(c.Method()) && wantsToken(c.Path()) {
 			return s.csrf(c)
 		}
 		return c.Next()
@@ -191,4 +191,15 @@ func isSafe(method string) bool {
 func NonceFromRequest(r *http.Request) string {
 	n, _ := r.Context().Value(localNonce).(string)
 	return n
+}
+
+// wantsToken: only pages get a CSRF token (and with it a session). Health checks, assets,
+// the JSON API, WeChat pushes and the sandbox must not create a session per request.
+func wantsToken(path string) bool {
+	for _, p := range []string{"/api/", SandboxPath, "/static/", "/healthz", "/readyz", "/wechat/"} {
+		if strings.HasPrefix(path, p) {
+			return false
+		}
+	}
+	return true
 }
