@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args, getenv, stdout, stderr)
+	case "project":
+		return projectCmd(ctx, args, getenv, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(ctx, args, getenv, stdout, stderr)
 	case "upload":

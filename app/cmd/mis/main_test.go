@@ -148,3 +148,22 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("code %d, stderr %q", code, errb.String())
 	}
 }
+
+func TestProjectCommand(t *testing.T) {
+	env := map[string]string{"MIS_DATABASE_URL": storetest.URL(t), "MIS_DATA_DIR": t.TempDir()}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"project", "create", "--key", "checkout", "--name", "Checkout", "--sla", "p95<500ms"}, envFunc(env), &out, &errb); code != 0 {
+		t.Fatalf("create: %d %s", code, errb.String())
+	}
+	if code := run(context.Background(), []string{"project", "create", "--key", "checkout"}, envFunc(env), &out, &errb); code == 0 {
+		t.Fatal("a duplicate key was accepted")
+	}
+	errb.Reset()
+	if code := run(context.Background(), []string{"project", "create", "--key", "Bad Key"}, envFunc(env), &out, &errb); code == 0 || !strings.Contains(errb.String(), "project key") {
+		t.Fatalf("bad key: %d %q", code, errb.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"project", "list"}, envFunc(env), &out, &errb); code != 0 || !strings.Contains(out.String(), "checkout") {
+		t.Fatalf("list: %d %q", code, out.String())
+	}
+}

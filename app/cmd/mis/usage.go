@@ -14,6 +14,7 @@ func usage(w io.Writer) {
 Usage:
   mis [serve]    run the web app (SQLite, in-memory storage and the WeChat sandbox by default)
   mis migrate    apply pending database migrations and exit
+  mis project    create --key KEY [--name N] [--restricted] [--sla RULE]… | list
   mis sandbox    run the WeChat sandbox alone (--addr, --public-url, --push-url)
   mis upload     upload result files to a project (--project KEY [--url] [--token] FILE…)
   mis report stats FILE… [--json] [--sla EXPR]…   offline statistics and SLA gate, no server
