@@ -60,6 +60,8 @@ type App struct {
 	Sandbox *Sandbox
 
 	env  map[string]string // Options.Env, kept for Peer
+	bin  string            // the mis binary
+	penv map[string]string // the node's full environment, for CLI
 	name string            // "node1", "node2", … in messages
 	cmd  *exec.Cmd
 	log  *logBuffer
@@ -151,6 +153,7 @@ func launch(t testing.TB, bin string, opts Options, dataDir, name string) (*App,
 		"MIS_SHUTDOWN_TIMEOUT": "5s",
 	}
 	maps.Copy(env, opts.Env)
+	a.bin, a.penv = bin, env
 	a.cmd = exec.Command(bin)
 	a.cmd.Dir = dataDir
 	a.cmd.Env = processEnv(env)
@@ -180,6 +183,21 @@ func launch(t testing.TB, bin string, opts Options, dataDir, name string) (*App,
 	})
 	t.Cleanup(func() { a.stop(t) })
 	return a, nil
+}
+
+// CLI runs `mis ARGS…` against this node's database, data folder and Redis, the way an
+// operator would on the server, and returns what it printed. A non-zero exit fails the test.
+func (a *App) CLI(t testing.TB, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(a.bin, args...)
+	cmd.Dir = a.DataDir
+	cmd.Env = processEnv(a.penv)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("mis %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errb.String())
+	}
+	return out.String()
 }
 
 // processEnv is a fresh environment: only what a process needs to run, never the

@@ -32,6 +32,9 @@ func (s *Server) pendingPage(c *fiber.Ctx) error {
 // pendingWait is the pending page's long-poll: it answers when the account's status
 // differs from ?since=, woken by PublishUserStatus on any node and re-checking the
 // database at the end of the hold in case a message was missed.
+// pendingRecheck is how often a waiting pending page re-reads the user's status.
+const pendingRecheck = 3 * time.Second
+
 func (s *Server) pendingWait(c *fiber.Ctx) error {
 	p := principal(c)
 	since := c.Query("since", string(p.Status))
@@ -48,10 +51,20 @@ func (s *Server) pendingWait(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if st == since {
+		// Also re-read every few seconds: a change made by another process without the shared
+		// Redis (`mis user grant` next to an in-memory node) publishes nowhere we listen.
+		tick := time.NewTicker(pendingRecheck)
+		defer tick.Stop()
+		for st == since {
 			select {
 			case <-sub.C():
+				st = ""
+			case <-tick.C:
+				if st, err = s.userStatus(ctx, p.UserID); err != nil {
+					return err
+				}
 			case <-ctx.Done():
+				st = ""
 			}
 		}
 	}
