@@ -386,3 +386,34 @@ func TestVerdictAPI(t *testing.T) {
 		})
 	}
 }
+
+// TestDashboardLocales renders the run report in both languages: words from the locale
+// files, numbers grouped and times written the locale's way.
+func TestDashboardLocales(t *testing.T) {
+	de := newDashEnv(t)
+	var csvBody bytes.Buffer
+	// Mid-month, so the date reads the same in every time zone the server may run in.
+	if _, err := gen.JMeterCSV(&csvBody, gen.Options{Rows: 12_345, Seed: 9, Labels: 4, StartMS: 1768478400000}); err != nil { // 2026-01-15 12:00 UTC
+		t.Fatal(err)
+	}
+	id := de.upload("big", "shop", "big.csv", csvBody.Bytes())
+	b := de.browser()
+	b.login(de.employee)
+	tests := []struct {
+		lang string
+		want []string
+	}{
+		{"en", []string{`lang="en"`, "Samples", "12,345", "15 Jan 2026", "Statistics", "Transactions/s"}},
+		{"zh-CN", []string{`lang="zh-CN"`, "样本数", "12,345", "2026年1月15日", "统计", "事务/秒"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			body := readBody(b.get("/runs/"+strconv.Itoa(id), "Accept-Language", tt.lang))
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s page lacks %q", tt.lang, w)
+				}
+			}
+		})
+	}
+}
