@@ -136,6 +136,18 @@ func BenchmarkRunPage(b *testing.B) {
 			b.ReportMetric(healthz/runpage, "healthz/runpage")
 		}
 	})
+	// The same probe without a session cookie skips the per-request user lookup: the
+	// strictest yardstick.
+	b.Run("healthz-anonymous", func(b *testing.B) {
+		for b.Loop() {
+			resp, err := srv.App().Test(httptest.NewRequest(http.MethodGet, "/healthz", nil), -1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	})
 	b.Run("runpage-parallel", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {

@@ -72,8 +72,19 @@ func (rp *reportPages) cachedRunModel(c *fiber.Ctx, rep *reports.RunReport) vr.R
 		return m
 	}
 	m := rp.runModel(c, rep, rep.Verdict)
+	for _, t := range []*vr.Table{&m.Apdex, &m.Stats, &m.Errors, &m.TopErrors} {
+		prerender(c, t)
+	}
 	rp.models.Add(k, m)
 	return m
+}
+
+// prerender draws a table once for a cached page; on failure the page draws it itself.
+func prerender(c *fiber.Ctx, t *vr.Table) {
+	var b strings.Builder
+	if err := vr.TableView(*t).Render(c.UserContext(), &b); err == nil {
+		t.HTML = b.String()
+	}
 }
 
 // modelKey identifies a formatted run report.

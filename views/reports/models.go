@@ -26,6 +26,9 @@ type Table struct {
 	Numeric []bool // columns aligned right and sorted as numbers
 	CSV     string // export URL; empty hides the link
 	Empty   string // message id shown without rows
+	// HTML, when set, is the table already drawn by TableView (for the same language):
+	// cached pages reuse it instead of drawing thousands of cells again.
+	HTML string
 }
 
 // Pair is a label/value line of a summary.
