@@ -82,6 +82,14 @@ func TestApproveAWaitingUserInTheBrowser(t *testing.T) {
 	if !approved {
 		t.Errorf("no approval template message for the user: %+v", app.Sandbox.Messages(t, u.ID))
 	}
+	adm := app.Sandbox.UserByNickname(t, "管理员")
+	var told bool
+	for _, m := range app.Sandbox.Messages(t, adm.ID) {
+		told = told || (m.Kind == "template" && m.Title == "sandbox-waiting")
+	}
+	if !told {
+		t.Errorf("the admin was not told that a user waits: %+v", app.Sandbox.Messages(t, adm.ID))
+	}
 
 	adminPC.Go("/admin/sessions")
 	adminPC.WaitVisible(`form[action^="/admin/sessions/"] button`) // the only other session is the user's
