@@ -1,6 +1,9 @@
 package web_test
 
 import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
 	"strings"
 	"testing"
 )
@@ -36,5 +39,38 @@ func TestErrorPagesInBothLanguages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAPI06_InternalErrorPageHidesDetails(t *testing.T) {
+	e := newEnv(t)
+	e.srv.App().Get("/test/panic", func(c *fiber.Ctx) error { panic("secret detail: db password hunter2") })
+	e.srv.App().Get("/test/fail", func(c *fiber.Ctx) error { return errors.New("pq: relation users does not exist") })
+	tests := []struct{ name, path, accept, want string }{
+		{"panic zh", "/test/panic", "", "服务器内部错误"},
+		{"panic en", "/test/panic", "en", "An internal error occurred"},
+		{"error zh", "/test/fail", "zh-CN", "服务器内部错误"},
+		{"error en", "/test/fail", "en", "An internal error occurred"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := e.browser().get(tt.path, "Accept-Language", tt.accept)
+			body := readBody(resp)
+			if resp.StatusCode != 500 || !strings.Contains(body, tt.want) {
+				t.Fatalf("%d:\n%s", resp.StatusCode, body)
+			}
+			for _, leak := range []string{"hunter2", "goroutine", "pq: relation", ".go:"} {
+				if strings.Contains(body, leak) {
+					t.Fatalf("the page leaks %q", leak)
+				}
+			}
+			id := resp.Header.Get("X-Request-Id")
+			if id == "" || !strings.Contains(body, id) {
+				t.Fatal("the page does not show the request id the log carries")
+			}
+		})
+	}
+	if !strings.Contains(e.log.String(), "hunter2") {
+		t.Error("the panic was not logged")
 	}
 }
