@@ -66,12 +66,15 @@ type Login struct {
 	AttemptTTL  time.Duration
 	OwnQR       bool
 	AutoConfirm bool
-	Unsubscribe string // flag or unbind
-	PhonePolicy string // pending, signin or off
-	SMSProvider string // sandbox or http
-	SMSURL      string
-	SMSToken    string
-	SMSSign     string
+	// OAuthProfile asks inside-WeChat sign-in for snsapi_userinfo (a consent page) so new
+	// accounts carry the WeChat nickname and avatar; otherwise the silent snsapi_base.
+	OAuthProfile bool
+	Unsubscribe  string // flag or unbind
+	PhonePolicy  string // pending, signin or off
+	SMSProvider  string // sandbox or http
+	SMSURL       string
+	SMSToken     string
+	SMSSign      string
 }
 
 // WeChat holds the Official Account credentials. With none set, the app mounts the built-in
@@ -124,7 +127,8 @@ var Vars = []Var{
 	{"MIS_LOGIN_ATTEMPT_TTL", "5m", "lifetime of a sign-in QR (at most 10m)"},
 	{"MIS_LOGIN_OWN_QR", "false", "true: the QR opens Scanboard on the phone (OA web OAuth + confirm) instead of the OA's parameterized QR"},
 	{"MIS_LOGIN_AUTO_CONFIRM", "false", "true: an OA QR scan signs in without the confirm link (weaker against QRLjacking)"},
-	{"MIS_LOGIN_UNSUBSCRIBE", "flag", "what unfollowing the OA does: flag (for admin review) or unbind (remove the OA identity)"},
+	{"MIS_LOGIN_OAUTH_PROFILE", "false", "inside-WeChat sign-in asks for the WeChat profile (snsapi_userinfo, with a consent page) so new accounts carry the nickname; false: silent snsapi_base"},
+	{"MIS_LOGIN_UNSUBSCRIBE", "flag", "what unfollowing the OA does: flag (for admin review) or unbind (remove the OA identity and the phone number proved through it)"},
 	{"MIS_PHONE_POLICY", "pending", "phone binding: pending (before approval), signin (before the first session) or off"},
 	{"MIS_SMS_PROVIDER", "(sandbox in development)", "sandbox (the /_sandbox phone inbox) or http (MIS_SMS_HTTP_URL)"},
 	{"MIS_SMS_HTTP_URL", "", "SMS gateway endpoint for MIS_SMS_PROVIDER=http (JSON POST {phone,text,sign})"},
@@ -224,14 +228,15 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Login = Login{
-		AttemptTTL:  l.duration("MIS_LOGIN_ATTEMPT_TTL", 5*time.Minute),
-		OwnQR:       l.oneOf("MIS_LOGIN_OWN_QR", "false", "true", "false") == "true",
-		AutoConfirm: l.oneOf("MIS_LOGIN_AUTO_CONFIRM", "false", "true", "false") == "true",
-		Unsubscribe: l.oneOf("MIS_LOGIN_UNSUBSCRIBE", "flag", "flag", "unbind"),
-		PhonePolicy: l.oneOf("MIS_PHONE_POLICY", "pending", "pending", "signin", "off"),
-		SMSURL:      l.str("MIS_SMS_HTTP_URL", ""),
-		SMSToken:    l.str("MIS_SMS_HTTP_TOKEN", ""),
-		SMSSign:     l.str("MIS_SMS_SIGN", "Scanboard"),
+		AttemptTTL:   l.duration("MIS_LOGIN_ATTEMPT_TTL", 5*time.Minute),
+		OwnQR:        l.oneOf("MIS_LOGIN_OWN_QR", "false", "true", "false") == "true",
+		AutoConfirm:  l.oneOf("MIS_LOGIN_AUTO_CONFIRM", "false", "true", "false") == "true",
+		OAuthProfile: l.oneOf("MIS_LOGIN_OAUTH_PROFILE", "false", "true", "false") == "true",
+		Unsubscribe:  l.oneOf("MIS_LOGIN_UNSUBSCRIBE", "flag", "flag", "unbind"),
+		PhonePolicy:  l.oneOf("MIS_PHONE_POLICY", "pending", "pending", "signin", "off"),
+		SMSURL:       l.str("MIS_SMS_HTTP_URL", ""),
+		SMSToken:     l.str("MIS_SMS_HTTP_TOKEN", ""),
+		SMSSign:      l.str("MIS_SMS_SIGN", "Scanboard"),
 	}
 	defSMS := "http"
 	if c.Sandbox() {

@@ -35,8 +35,12 @@ type Login struct {
 	OwnQR bool
 	// AutoConfirm completes an OA QR attempt on the scan itself, without the confirm link.
 	AutoConfirm bool
-	Unsubscribe auth.UnsubscribePolicy
-	PhonePolicy PhonePolicy
+	// OAuthProfile makes inside-WeChat sign-in ask for snsapi_userinfo so a first sign-in
+	// names the new pending account with the WeChat nickname and avatar. It is also what
+	// exposes snapshot-page users (WeChat's virtual "preview" accounts), which are refused.
+	OAuthProfile bool
+	Unsubscribe  auth.UnsubscribePolicy
+	PhonePolicy  PhonePolicy
 	// AttemptsPerMinute caps new QR attempts per client IP (each costs a WeChat API call).
 	AttemptsPerMinute int
 	// LongPoll is how long a status request is held open waiting for a change.

@@ -31,9 +31,17 @@ func (t appTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 type loginEnv struct {
 	*env
 	sb *wechatsandbox.Sandbox
+	sc wechatsandbox.Config // the sandbox's credentials, for pushes a test signs itself
 }
 
 func newLoginEnv(t *testing.T, opts ...func(*web.Login)) *loginEnv {
+	t.Helper()
+	return newLoginEnvDeps(t, nil, opts...)
+}
+
+// newLoginEnvDeps is newLoginEnv with a change to the app's other dependencies (deps may
+// be nil), applied before the sign-in services are wired.
+func newLoginEnvDeps(t *testing.T, deps func(*web.Deps), opts ...func(*web.Login)) *loginEnv {
 	t.Helper()
 	var e *env
 	sc := wechatsandbox.DevConfig("http://127.0.0.1:8080/_sandbox", "http://127.0.0.1:8080/wechat/push")
@@ -45,6 +53,9 @@ func newLoginEnv(t *testing.T, opts ...func(*web.Login)) *loginEnv {
 		t.Fatal(err)
 	}
 	withLogin := func(d *web.Deps) {
+		if deps != nil {
+			deps(d)
+		}
 		now := d.Now
 		client, err := wechat.New(wechat.Config{AppID: sc.OA.AppID, Secret: sc.OA.Secret, Endpoints: wechat.SingleHost(sc.PublicURL),
 			HTTPClient: &http.Client{Transport: sandboxTransport{sb}}, Now: now})
@@ -71,7 +82,7 @@ func newLoginEnv(t *testing.T, opts ...func(*web.Login)) *loginEnv {
 	}
 	e = newEnv(t, withLogin)
 	sbNow = e.clock.Now
-	return &loginEnv{env: e, sb: sb}
+	return &loginEnv{env: e, sb: sb, sc: sc}
 }
 
 // sandboxTransport serves the WeChat client's calls from the sandbox handler directly.

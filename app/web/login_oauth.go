@@ -25,6 +25,10 @@ type oauthState struct {
 	Scene      string `json:"s,omitempty"`
 	CookieHash string `json:"c"`
 	ReturnTo   string `json:"r,omitempty"`
+	Profile    bool   `json:"u,omitempty"` // snsapi_userinfo was asked for
+	// Created (unix seconds, server clock) bounds the state's life by our own clock too, not
+	// only by the kv TTL: a state older than oauthStateTTL fails even if kv kept it (OAUTH-03).
+	Created int64 `json:"t"`
 }
 
 const oauthStateTTL = 10 * time.Minute
@@ -41,12 +45,17 @@ func (s *Server) startOAuth(c *fiber.Ctx, st oauthState) error {
 		return apperr.E(op, apperr.Unavailable, apperr.Key("login.error.unavailable"), "WeChat not configured")
 	}
 	st.CookieHash = auth.HashID(s.browserKey(c))
+	st.Created = s.Now().Unix()
 	state := auth.NewSecret()
 	b, _ := json.Marshal(st)
 	if err := s.KV.Set(c.UserContext(), oauthStateKey(state), b, oauthStateTTL); err != nil {
 		return apperr.E(op, apperr.Unavailable, err)
 	}
-	u, err := s.Login.WeChat.AuthorizeURL(s.absURL(oauthCallbackPath), wechat.ScopeBase, state)
+	scope := wechat.ScopeBase
+	if st.Profile {
+		scope = wechat.ScopeUserInfo
+	}
+	u, err := s.Login.WeChat.AuthorizeURL(s.absURL(oauthCallbackPath), scope, state)
 	if err != nil {
 		return apperr.E(op, apperr.Internal, err)
 	}
@@ -55,7 +64,7 @@ func (s *Server) startOAuth(c *fiber.Ctx, st oauthState) error {
 
 // loginWeChat starts sign-in inside WeChat's browser: silent snsapi_base OA OAuth.
 func (s *Server) loginWeChat(c *fiber.Ctx) error {
-	return s.startOAuth(c, oauthState{Purpose: auth.MethodOAOAuth, ReturnTo: SafeReturn(c.Query("next"))})
+	return s.startOAuth(c, oauthState{Purpose: auth.MethodOAOAuth, ReturnTo: SafeReturn(c.Query("next")), Profile: s.Login.OAuthProfile})
 }
 
 // loginOwnQR is what our own QR opens on the phone (inside WeChat): OA OAuth identifies the
@@ -86,6 +95,10 @@ func (s *Server) loginOAuthCallback(c *fiber.Ctx) error {
 	if b == nil || json.Unmarshal(b, &st) != nil {
 		s.logLogin(c, auth.LoginEvent{Method: auth.MethodOAOAuth, Reason: auth.ReasonStateMismatch})
 		return apperr.E(op, apperr.Invalid, apperr.Key("login.error.state"), "state unknown, used or expired")
+	}
+	if age := s.Now().Sub(time.Unix(st.Created, 0)); age < 0 || age > oauthStateTTL {
+		s.logLogin(c, auth.LoginEvent{Method: st.Purpose, Reason: auth.ReasonStateMismatch})
+		return apperr.E(op, apperr.Invalid, apperr.Key("login.error.state"), "state expired")
 	}
 	if subtle.ConstantTimeCompare([]byte(auth.HashID(s.existingBrowserKey(c))), []byte(st.CookieHash)) != 1 {
 		s.logLogin(c, auth.LoginEvent{Method: st.Purpose, Reason: auth.ReasonStateMismatch})
@@ -125,9 +138,16 @@ func (s *Server) loginOAuthCallback(c *fiber.Ctx) error {
 		}
 		return c.Redirect("/login/confirm?t="+url.QueryEscape(token), fiber.StatusSeeOther)
 	}
-	res, err := s.Login.Identities.Resolve(ctx, auth.WeChatProfile{
-		Kind: wechatidentity.KindOa, AppID: appID, OpenID: tok.OpenID, UnionID: tok.UnionID,
-	}, auth.MethodOAOAuth, c.IP())
+	prof := auth.WeChatProfile{Kind: wechatidentity.KindOa, AppID: appID, OpenID: tok.OpenID, UnionID: tok.UnionID}
+	if st.Profile {
+		// Display data only; a failure costs the nickname, not the sign-in.
+		if ui, err := s.Login.WeChat.UserInfo(ctx, tok.AccessToken, tok.OpenID, wechat.LangZhCN); err != nil {
+			s.Log.Warn("wechat userinfo failed; signing in without the profile", "err", err.Error())
+		} else {
+			prof.Nickname, prof.AvatarURL = ui.Nickname, ui.HeadImgURL
+		}
+	}
+	res, err := s.Login.Identities.Resolve(ctx, prof, auth.MethodOAOAuth, c.IP())
 	if err != nil {
 		return err
 	}

@@ -38,15 +38,16 @@ func loginServices(d *deps, sb *wechatsandbox.Sandbox, sc wechatsandbox.Config, 
 		return web.Login{}, fmt.Errorf("MIS_WECHAT_OA_TOKEN / MIS_WECHAT_OA_AES_KEY: %w", err)
 	}
 	l := web.Login{
-		WeChat:      client,
-		Push:        push,
-		Attempts:    auth.NewAttempts(d.kv, cfg.Login.AttemptTTL, nil),
-		Identities:  auth.NewIdentities(d.store, nil),
-		Log:         auth.NewLoginLog(d.store, nil),
-		OwnQR:       cfg.Login.OwnQR,
-		AutoConfirm: cfg.Login.AutoConfirm,
-		Unsubscribe: auth.UnsubscribePolicy(cfg.Login.Unsubscribe),
-		PhonePolicy: web.PhonePolicy(cfg.Login.PhonePolicy),
+		WeChat:       client,
+		Push:         push,
+		Attempts:     auth.NewAttempts(d.kv, cfg.Login.AttemptTTL, nil),
+		Identities:   auth.NewIdentities(d.store, nil),
+		Log:          auth.NewLoginLog(d.store, nil),
+		OwnQR:        cfg.Login.OwnQR,
+		AutoConfirm:  cfg.Login.AutoConfirm,
+		OAuthProfile: cfg.Login.OAuthProfile,
+		Unsubscribe:  auth.UnsubscribePolicy(cfg.Login.Unsubscribe),
+		PhonePolicy:  web.PhonePolicy(cfg.Login.PhonePolicy),
 	}
 	if cfg.Login.PhonePolicy == "off" {
 		return l, nil
