@@ -60,6 +60,9 @@ func NewPhones(st *store.Store, store kv.Store, sender sms.Sender, text func(lan
 type codeRecord struct {
 	Hash   string `json:"h"`
 	UserID int    `json:"u"`
+	// Expires (unix seconds, the service's clock) ends the code even where the store keeps
+	// it longer than its TTL: expiry is a security property, not a cache eviction.
+	Expires int64 `json:"e"`
 }
 
 func codeKey(p CodePurpose, phone string) string  { return "sms:code:" + string(p) + ":" + phone }
@@ -103,7 +106,7 @@ func (p *Phones) SendCode(ctx context.Context, purpose CodePurpose, userID int, 
 		return "", apperr.E(op, apperr.Internal, err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	rec, _ := json.Marshal(codeRecord{Hash: codeHash(phone, code), UserID: userID})
+	rec, _ := json.Marshal(codeRecord{Hash: codeHash(phone, code), UserID: userID, Expires: p.now().Add(CodeTTL).Unix()})
 	if err := p.kv.Set(ctx, codeKey(purpose, phone), rec, CodeTTL); err != nil {
 		return "", apperr.E(op, apperr.Unavailable, err)
 	}
@@ -165,6 +168,10 @@ func (p *Phones) checkCode(ctx context.Context, purpose CodePurpose, phone, code
 	}
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return rec, apperr.E(op, apperr.Internal, err)
+	}
+	if !p.now().Before(time.Unix(rec.Expires, 0)) {
+		_ = p.kv.Delete(ctx, codeKey(purpose, phone))
+		return rec, apperr.E(op, apperr.Invalid, apperr.Key("phone.error.expired"), "code expired")
 	}
 	if subtle.ConstantTimeCompare([]byte(codeHash(phone, code)), []byte(rec.Hash)) != 1 {
 		return rec, apperr.E(op, apperr.Invalid, apperr.Key("phone.error.wrong"), "wrong code")
