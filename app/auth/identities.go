@@ -3,11 +3,13 @@ package auth
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"scanboard/app/apperr"
 	"scanboard/app/store"
 	"scanboard/ent"
+	"scanboard/ent/phonebinding"
 	"scanboard/ent/predicate"
 	"scanboard/ent/user"
 	"scanboard/ent/wechatidentity"
@@ -39,8 +41,9 @@ type UnsubscribePolicy string
 const (
 	// UnsubscribeFlag keeps the link and flags the identity for an admin to review.
 	UnsubscribeFlag UnsubscribePolicy = "flag"
-	// UnsubscribeUnbind removes the OA-derived link (the openid); the employee record, its
-	// other identities, phones and the audit trail stay (WX-15).
+	// UnsubscribeUnbind removes the OA-derived link (the openid) and unbinds the phone
+	// number proved through it; the employee record, its other identities and the audit
+	// trail stay (WX-15).
 	UnsubscribeUnbind UnsubscribePolicy = "unbind"
 )
 
@@ -161,23 +164,80 @@ func (s *Identities) resolve(ctx context.Context, tx *ent.Tx, p WeChatProfile, m
 
 // Unsubscribed applies the unsubscribe policy to an OA identity. An unknown openid is not
 // an error: people who never signed in may follow and unfollow the account.
+//
+// UnsubscribeFlag keeps the link, marks it unsubscribed and flagged for an admin.
+// UnsubscribeUnbind does what WeChat asks of developers when a user unfollows (WX-15):
+// the OA-derived data goes (the (appid, openid) identity row with its nickname and avatar),
+// and so does the phone binding the person proved through it (numbers an admin
+// pre-registered stay on the account but must be verified again). The employee record, its
+// other identities (a unionid sibling from another app), its sessions and login log, and
+// the audit trail stay; the removal itself is audited. Both policies are idempotent, so a
+// replayed push changes nothing more.
 func (s *Identities) Unsubscribed(ctx context.Context, appID, openID string, policy UnsubscribePolicy) error {
 	const op = "auth.Identities.Unsubscribed"
-	q := s.st.Client.WeChatIdentity.Query().Where(wechatidentity.Appid(appID), wechatidentity.Openid(openID))
-	id, err := q.Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil
-	}
+	now := s.now().UTC()
+	err := s.st.Tx(ctx, func(tx *ent.Tx) error {
+		id, err := tx.WeChatIdentity.Query().
+			Where(wechatidentity.Appid(appID), wechatidentity.Openid(openID)).WithUser().Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if policy != UnsubscribeUnbind {
+			return id.Update().SetSubscribed(false).SetUnsubscribedAt(now).SetFlagged(true).Exec(ctx)
+		}
+		return unbindOnUnsubscribe(ctx, tx, now, id)
+	})
 	if err != nil {
+		if apperr.KindOf(err) != apperr.Other {
+			return err
+		}
 		return apperr.E(op, apperr.Unavailable, err)
 	}
-	if policy == UnsubscribeUnbind {
-		err = s.st.Client.WeChatIdentity.DeleteOne(id).Exec(ctx)
-	} else {
-		err = id.Update().SetSubscribed(false).SetUnsubscribedAt(s.now().UTC()).SetFlagged(true).Exec(ctx)
+	return nil
+}
+
+// unsubscribeActor labels the audit rows of changes WeChat's unsubscribe push caused.
+var unsubscribeActor = Actor{Label: "wechat:unsubscribe"}
+
+func unbindOnUnsubscribe(ctx context.Context, tx *ent.Tx, now time.Time, id *ent.WeChatIdentity) error {
+	uid := id.Edges.User.ID
+	const reason = "unfollowed the Official Account"
+	if err := tx.WeChatIdentity.DeleteOne(id).Exec(ctx); err != nil {
+		return err
 	}
+	if _, err := appendAudit(ctx, tx, now, AuditEntry{
+		Actor: unsubscribeActor, Action: ActionUnbindIdentity, TargetType: "user", TargetID: strconv.Itoa(uid), Reason: reason,
+		Detail: map[string]any{"before": map[string]any{"kind": id.Kind, "appid": id.Appid, "openid": id.Openid, "unionid": id.Unionid}},
+	}); err != nil {
+		return err
+	}
+	phones, err := tx.PhoneBinding.Query().Where(phonebinding.HasUserWith(user.ID(uid))).All(ctx)
 	if err != nil {
-		return apperr.E(op, apperr.Unavailable, err)
+		return err
+	}
+	for _, pb := range phones {
+		detail := map[string]any{"before": map[string]any{"phone": MaskPhone(pb.Phone), "source": pb.Source}}
+		if pb.Source == phonebinding.SourcePreregistered {
+			if pb.VerifiedAt == nil {
+				continue
+			}
+			err = pb.Update().ClearVerifiedAt().Exec(ctx)
+			detail["after"] = "pre-registered number kept, verification cleared"
+		} else {
+			err = tx.PhoneBinding.DeleteOne(pb).Exec(ctx)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := appendAudit(ctx, tx, now, AuditEntry{
+			Actor: unsubscribeActor, Action: ActionUnbindPhone, TargetType: "user", TargetID: strconv.Itoa(uid), Reason: reason,
+			Detail: detail,
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
