@@ -53,9 +53,19 @@ func (s *Server) wechatPushVerify(c *fiber.Ctx) error {
 // delivery is stored with the key, so a retry caused by a lost answer still gets the
 // confirm link.
 //
-// De-dup lives in kv, not in a wechat_events table: every state these events change
-// (login attempts) lives in kv too, so a database row would outlive nothing it protects;
-// unsubscribes, the one database change, are idempotent.
+// De-dup lives in kv, not in a wechat_events table (checklist WX-06/N1 ask for a database
+// row with a unique key; decided against, for these reasons):
+//   - A scan changes only a login attempt, and attempts live in kv with the de-dup key. If
+//     kv loses its data, the attempt goes with the key: a late retry then finds an
+//     unknown scene and changes nothing (WX-12), so a durable key would guard nothing.
+//   - The one database change, unsubscribe, is idempotent under both policies (flagging
+//     again or deleting what is already gone), so a retry that slips past a lost key does
+//     no harm; each unbind is audited in the hash-chained audit log anyway.
+//   - Nothing is acknowledged before its key is written: a kv failure answers 503 and
+//     WeChat retries. A database write would add a second dependency to the 5 s budget
+//     (WX-07) for no state it protects.
+//
+// Revisit when an event starts changing database state that is not idempotent.
 func (s *Server) wechatPush(c *fiber.Ctx) error {
 	const op = "web.wechatPush"
 	if s.Login.Push == nil {
