@@ -212,3 +212,41 @@ func TestRecentSignInForApprovals(t *testing.T) {
 		t.Fatalf("fresh sign-in: %d", resp.StatusCode)
 	}
 }
+
+func TestMyDevicesSignsOutOtherDevices(t *testing.T) {
+	e := newEnv(t)
+	x := e.user("active", "employee", "x")
+	laptop, phone, tablet := e.browser(), e.browser(), e.browser()
+	for _, b := range []*browser{laptop, phone, tablet} {
+		b.login(x)
+	}
+	rows, err := e.srv.Admin.Users.MySessions(context.Background(), x.ID)
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("%d sessions, %v", len(rows), err)
+	}
+	body := readBody(laptop.get("/devices"))
+	if strings.Count(body, `class="sb-inline"`) != 2 || !strings.Contains(body, `action="/devices/logout-others"`) {
+		t.Fatalf("devices page: want two other devices with sign-out buttons and sign-out-others:\n%s", body)
+	}
+	// Sign out one other device by its id (the phone's is the second session).
+	if resp := laptop.post("/devices/"+itoa(rows[1].ID)+"/logout", nil, ""); resp.StatusCode != 303 {
+		t.Fatalf("sign out one: %d", resp.StatusCode)
+	}
+	alive := func(b *browser) bool { return b.get("/devices").StatusCode == 200 }
+	if n := btoi(alive(laptop)) + btoi(alive(phone)) + btoi(alive(tablet)); n != 2 {
+		t.Fatalf("%d sessions alive after signing one out, want 2", n)
+	}
+	if resp := laptop.post("/devices/logout-others", nil, ""); resp.StatusCode != 303 {
+		t.Fatalf("sign out others: %d", resp.StatusCode)
+	}
+	if !alive(laptop) || alive(phone) || alive(tablet) {
+		t.Fatalf("after sign-out-others: laptop %v phone %v tablet %v", alive(laptop), alive(phone), alive(tablet))
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
