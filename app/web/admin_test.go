@@ -248,6 +248,13 @@ func TestAdminScenarios(t *testing.T) {
 					t.Fatalf("deactivated user's next request: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 				}
 			}},
+		{name: "extra form fields set nothing (AC-04)", who: admin, method: P, url: "/admin/users/{emp}/activate",
+			form: url.Values{"reason": {"x"}, "role": {"admin"}, "status": {"active"}, "decided_by": {"{admin}"}}, status: 409,
+			check: func(t *testing.T, f *adminFixture) {
+				if got := f.status(t, f.emp.ID); got != "active/employee" {
+					t.Fatalf("user is %s", got)
+				}
+			}},
 		{name: "own deactivation", who: admin, method: P, url: "/admin/users/{admin}/deactivate",
 			form: url.Values{"reason": {"x"}}, status: 403, contains: []string{"own account"}},
 		{name: "activate a disabled user", who: admin, method: P, url: "/admin/users/{pend}/activate",
