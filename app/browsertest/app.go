@@ -3,6 +3,7 @@ package browsertest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
@@ -78,6 +79,19 @@ func Start(t testing.TB, opts Options) *App {
 	}
 	if opts.RedisURL == "" {
 		opts.RedisURL = os.Getenv(EnvRedisURL)
+	}
+	if opts.RedisURL != "" {
+		// Each app (with its peers) gets its own key space: tests running side by side on one
+		// Redis must not share sessions, login attempts or WeChat tokens minted by another
+		// test's sandbox.
+		env := maps.Clone(opts.Env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		if env["MIS_REDIS_PREFIX"] == "" {
+			env["MIS_REDIS_PREFIX"] = "mistest:" + strings.ToLower(rand.Text()[:12]) + ":"
+		}
+		opts.Env = env
 	}
 	return start(t, opts, "node1")
 }

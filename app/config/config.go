@@ -26,6 +26,9 @@ type Config struct {
 	DataDir     string
 	DatabaseURL string // postgres://… or sqlite:PATH
 	RedisURL    string // empty: in-memory storage
+	// RedisPrefix namespaces every key (and pub/sub channel) this deployment writes, so one
+	// Redis can serve several deployments or test runs.
+	RedisPrefix string
 
 	LogLevel  slog.Level
 	LogFormat string // text or json
@@ -110,6 +113,7 @@ var Vars = []Var{
 	{"MIS_DATA_DIR", "./data", "folder for the SQLite file and stored uploads"},
 	{"MIS_DATABASE_URL", "sqlite:<MIS_DATA_DIR>/scanboard.db", "postgres://user:pass@host:5432/db?sslmode=… for PostgreSQL"},
 	{"MIS_REDIS_URL", "(empty: in-memory)", "redis://host:6379/0 to share sessions and login state between nodes"},
+	{"MIS_REDIS_PREFIX", "mis:", "prefix of every Redis key and channel; nodes of one deployment share it"},
 	{"MIS_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"MIS_LOG_FORMAT", "text", "text or json"},
 	{"MIS_SESSION_IDLE", "30m", "sign out after this long without a request"},
@@ -164,6 +168,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Addr:            l.str("MIS_ADDR", "127.0.0.1:8080"),
 		DataDir:         l.str("MIS_DATA_DIR", "data"),
 		RedisURL:        l.str("MIS_REDIS_URL", ""),
+		RedisPrefix:     l.str("MIS_REDIS_PREFIX", "mis:"),
 		LogFormat:       l.oneOf("MIS_LOG_FORMAT", "text", "text", "json"),
 		SessionIdle:     l.duration("MIS_SESSION_IDLE", 30*time.Minute),
 		SessionAbsolute: l.duration("MIS_SESSION_ABSOLUTE", 12*time.Hour),
@@ -198,6 +203,9 @@ func Load(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(v); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			l.fail("MIS_REDIS_URL", redactURL(v), "must be redis://host:port/db or rediss://…")
 		}
+	}
+	if strings.ContainsAny(c.RedisPrefix, " \t\r\n*?[]") {
+		l.fail("MIS_REDIS_PREFIX", c.RedisPrefix, "must not contain spaces or glob characters")
 	}
 	if c.SessionIdle <= 0 {
 		l.fail("MIS_SESSION_IDLE", l.getenv("MIS_SESSION_IDLE"), "must be positive")

@@ -54,7 +54,7 @@ func open(ctx context.Context, getenv func(string) string, logOut io.Writer, wit
 		if cfg.RedisURL == "" {
 			d.kv = kv.NewMemory(nil)
 		} else {
-			r, err := kv.OpenRedis(ctx, cfg.RedisURL, kv.RedisOptions{ConnectTimeout: connectTimeout})
+			r, err := kv.OpenRedis(ctx, cfg.RedisURL, kv.RedisOptions{ConnectTimeout: connectTimeout, Prefix: cfg.RedisPrefix})
 			if err != nil {
 				d.Close()
 				return nil, fmt.Errorf("MIS_REDIS_URL: %w", err)
