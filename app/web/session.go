@@ -83,9 +83,12 @@ func (s *Server) loadPrincipal(c *fiber.Ctx) error {
 	}
 	c.Locals(localPrincipal, p)
 	// A role or status change since the id was issued rotates it (SESS-06): the old id never
-	// carries the new privilege. Privileges are re-read on every request anyway; rotating on
-	// the next safe request keeps the CSRF check of an unsafe one on the id it was made for.
-	if priv := string(p.Role) + "/" + string(p.Status); sess.Get(sessPriv) != priv && isSafe(c.Method()) {
+	// carries the new privilege across a page load. Privileges are re-read on every request
+	// anyway. Only a page navigation rotates: a background request (a long-poll started
+	// before the change, a chart's JSON) answers long after, or alongside, others still
+	// carrying the old id, and rotating there signed those out; and an unsafe request keeps
+	// its CSRF check on the id it was made for.
+	if priv := string(p.Role) + "/" + string(p.Status); sess.Get(sessPriv) != priv && isNavigation(c) {
 		if err := s.rotate(c, sess, priv); err != nil {
 			return err
 		}
@@ -227,4 +230,16 @@ func allow(pol Policy, p *auth.Principal) error {
 		}
 	}
 	return apperr.E(op, apperr.Forbidden, "role "+string(p.Role)+" below "+pol.String())
+}
+
+// isNavigation reports whether a request loads a page: Fetch Metadata says so in browsers;
+// clients without it (tests, curl) count when the request is a plain GET not sent by htmx.
+func isNavigation(c *fiber.Ctx) bool {
+	if c.Method() != fiber.MethodGet {
+		return false
+	}
+	if mode := c.Get("Sec-Fetch-Mode"); mode != "" {
+		return mode == "navigate"
+	}
+	return c.Get("HX-Request") == ""
 }

@@ -208,3 +208,20 @@ func TestPendingUserIsNotLetIntoHome(t *testing.T) {
 		t.Fatalf("pending user at home: %d → %q, want the pending page", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+func TestSESS06_BackgroundRequestsDoNotRotate(t *testing.T) {
+	e := newEnv(t)
+	u := e.user("pending", "employee", "waiting")
+	b := e.browser()
+	b.login(u)
+	before := b.cookies["mis_sid"]
+	e.store.Client.User.UpdateOne(u).SetStatus("active").ExecX(context.Background())
+	// A chart's fetch or a long-poll made by the old page keeps working with the old id…
+	if resp := b.get("/", "Sec-Fetch-Mode", "cors"); resp.StatusCode != 200 || b.cookies["mis_sid"] != before {
+		t.Fatalf("background request: %d, rotated %v", resp.StatusCode, b.cookies["mis_sid"] != before)
+	}
+	// …and the next page load rotates it.
+	if resp := b.get("/", "Sec-Fetch-Mode", "navigate"); resp.StatusCode != 200 || b.cookies["mis_sid"] == before {
+		t.Fatalf("navigation: %d, rotated %v", resp.StatusCode, b.cookies["mis_sid"] != before)
+	}
+}
