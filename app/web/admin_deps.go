@@ -154,3 +154,15 @@ func (s *Server) loginLine(c *fiber.Ctx, r auth.LoginRow) admin.Login {
 	}
 	return l
 }
+
+// audit records a settings change made through another area's service (project SLA rules,
+// baselines) on the audit chain. Without the admin services wired (tests of other areas)
+// there is no chain to write to.
+func (s *Server) audit(c *fiber.Ctx, action, targetType, targetID string, detail map[string]any) error {
+	if s.Admin.Users == nil {
+		return nil
+	}
+	return s.Admin.Users.Record(c.UserContext(), auth.AuditEntry{
+		Actor: actor(c), Action: action, TargetType: targetType, TargetID: targetID, Detail: detail,
+	})
+}

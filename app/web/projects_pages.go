@@ -176,6 +176,9 @@ func (rp *reportPages) projectBaseline(c *fiber.Ctx) error {
 	if err := rp.dash.SetBaseline(c.UserContext(), rp.viewer(c), key, id); err != nil {
 		return err
 	}
+	if err := rp.s.audit(c, "project.baseline", "project", key, map[string]any{"run_id": id}); err != nil {
+		return err
+	}
 	if id == 0 {
 		return c.Redirect("/projects/"+key, fiber.StatusSeeOther)
 	}
@@ -190,6 +193,12 @@ func (rp *reportPages) projectSettings(c *fiber.Ctx) error {
 	in := reports.Settings{SLARules: c.FormValue("sla_rules"), ApdexSatisfiedMS: atoi("apdex_satisfied_ms"), ApdexToleratedMS: atoi("apdex_tolerated_ms"),
 		RegressionPct: atof("regression_pct"), RegressionErrorPts: atof("regression_error_pts"), RegressionMinCount: atoi("regression_min_count")}
 	if err := rp.dash.SaveSettings(c.UserContext(), rp.viewer(c), key, in); err != nil {
+		return err
+	}
+	if err := rp.s.audit(c, "project.settings", "project", key, map[string]any{
+		"sla_rules": in.SLARules, "apdex_satisfied_ms": in.ApdexSatisfiedMS, "apdex_tolerated_ms": in.ApdexToleratedMS,
+		"regression_pct": in.RegressionPct, "regression_error_pts": in.RegressionErrorPts, "regression_min_count": in.RegressionMinCount,
+	}); err != nil {
 		return err
 	}
 	return c.Redirect("/projects/"+key, fiber.StatusSeeOther)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"scanboard/app/auth"
+	"scanboard/ent/auditlog"
 	"strconv"
 	"strings"
 	"testing"
@@ -346,6 +348,16 @@ func TestDashboardActions(t *testing.T) {
 	}
 	if v.Verdict != "pass" || len(v.Rules) != 1 {
 		t.Errorf("verdict after new rules: %+v", v)
+	}
+	// Both kinds of change are on the audit chain, with who made them and what they set.
+	for action, actor := range map[string]int{"project.baseline": de.employee.ID, "project.settings": de.manager.ID} {
+		rows := de.store.Client.AuditLog.Query().Where(auditlog.Action(action)).WithActor().AllX(context.Background())
+		if len(rows) != 1 || rows[0].TargetID != "shop" || rows[0].Edges.Actor == nil || rows[0].Edges.Actor.ID != actor {
+			t.Errorf("audit rows for %s: %+v", action, rows)
+		}
+	}
+	if res, err := auth.VerifyAudit(context.Background(), de.store.Client); err != nil || res.Bad != nil {
+		t.Errorf("audit chain after settings changes: %+v %v", res, err)
 	}
 }
 
