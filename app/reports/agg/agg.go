@@ -6,9 +6,12 @@
 // Chart-bucket histograms are kept for the run, not per label: JMeter's percentiles-over-time
 // chart is run-wide, and labels × buckets histograms would make memory grow with the number
 // of labels (40 labels × 1,000 buckets of even 2 KB is 80 MB), against the flat-memory goal.
-// Per label there is a second, coarser grid of slices (counters and a coarse histogram each)
-// so a time-range selection can recompute the per-label table: its width is chosen so that
-// labels × slices stays under Options.SliceCells, which bounds memory whatever the run.
+// Per label there is a second grid of slices, each with counters and a SparseHist at the
+// run-level precision (0.1%), so a time-range selection recomputes the per-label table as
+// precisely as the whole-run one. Two budgets bound their memory whatever the run:
+// labels × slices stays under Options.MaxSlices, and the slices' encoded histograms under
+// Options.SliceHistBytes. Either widens the slices to the next ladder size, merging
+// neighbours exactly: a long or busy run gets wider slices, never coarser histograms.
 //
 // Counting rules: sub-results (Sample.Sub) are kept under their own labels but never counted
 // in Overall, because their parent already covers them. JMeter transaction-controller rows
@@ -33,11 +36,15 @@ type Options struct {
 	MaxBuckets int
 	// ErrorSlots is how many distinct errors each label tracks exactly; 0 means 100.
 	ErrorSlots int
-	// SliceCells caps top-level labels × per-label histogram slices; when a new label or a
+	// MaxSlices caps top-level labels × per-label histogram slices; when a new label or a
 	// longer run would exceed it the slices are merged into the next coarser size. 0 means
-	// 2,048: at 4,096 the peak RSS of a 5,000,000-row file grew 17 MiB over a 1,000,000-row one
-	// (jtlbench), past the flat-memory bound of 16 MiB; at 2,048 it does not grow.
-	SliceCells int
+	// 4,096 (10 s slices for 40 labels over 1,000 s).
+	MaxSlices int
+	// SliceHistBytes caps the encoded size of all slices' histograms together; past it the
+	// slices are merged into the next coarser size until they fit again (or each label has
+	// a single slice). 0 means 8 MiB, which a 1,000,000-row file of 40 labels stays well
+	// under and which keeps the peak RSS of a 5,000,000-row one within 16 MiB of it.
+	SliceHistBytes int
 }
 
 // bucketLadder lists the bucket sizes in ms; each divides the next, so coarsening only ever
@@ -62,17 +69,21 @@ type Label struct {
 	buckets map[int64]*Bucket
 	lastKey int64
 	last    *Bucket
-	// slices is the per-label histogram grid (top-level labels only).
+	// slices is the per-label histogram grid (top-level labels only). lastSlice is where
+	// the label's samples go now and prevSlice where they went before: samples near a slice
+	// edge alternate between the two, so only a third slice seals prevSlice.
 	slices    map[int64]*Bucket
 	lastSlice *Bucket
+	prevSlice *Bucket
 }
 
 // Bucket is one time slice of a label (or of the run) by sample start time.
 type Bucket struct {
 	StartMS int64
 	Counters
-	Hist       *Hist // coarse histogram of every top-level sample; run buckets and slices, else nil
-	MaxThreads int   // most active threads seen in the slice
+	Hist       *Hist       // coarse histogram of every top-level sample in a run-wide chart bucket, else nil
+	Fine       *SparseHist // 0.1% histogram of every sample in a label's slice, else nil
+	MaxThreads int         // most active threads seen in the slice
 }
 
 type labelKey struct {
@@ -93,7 +104,11 @@ type Aggregator struct {
 	run      map[int64]*Bucket // run-wide histogram and threads per bucket
 	runLast  *Bucket
 	sliceMS  int64 // width of the per-label slices; a ladder size ≥ bucketMS
-	topLevel int   // number of top-level labels, for the SliceCells budget
+	topLevel int   // number of top-level labels, for the MaxSlices budget
+	// histBytes is the encoded size of every slice histogram, for the SliceHistBytes
+	// budget; scratch is the buffer their merges write into.
+	histBytes int
+	scratch   []byte
 	// cache finds a label by the address of its name's bytes. Parsers intern labels, so a
 	// repeated label arrives as the very same string and skips hashing it. Only Label.Name's
 	// own address is cached: the Label keeps that memory alive, so an address match cannot
@@ -109,8 +124,11 @@ func New(opt Options) *Aggregator {
 	if opt.ErrorSlots <= 0 {
 		opt.ErrorSlots = 100
 	}
-	if opt.SliceCells <= 0 {
-		opt.SliceCells = 2048
+	if opt.MaxSlices <= 0 {
+		opt.MaxSlices = 4096
+	}
+	if opt.SliceHistBytes <= 0 {
+		opt.SliceHistBytes = 8 << 20
 	}
 	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], sliceMS: bucketLadder[0], run: make(map[int64]*Bucket)}
 }
@@ -181,16 +199,16 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	skey := floorTo(s.StartMS, a.sliceMS)
 	sb := l.lastSlice
 	if sb == nil || sb.StartMS != skey {
-		sb = l.slices[skey]
-		if sb == nil {
-			sb = &Bucket{StartMS: skey, Hist: NewCoarseHist()}
-			l.slices[skey] = sb
-		}
-		l.lastSlice = sb
+		sb = a.openSlice(l, skey)
 	}
 	sb.Counters.add(s)
-	sb.Hist.RecordUS(us)
 	sb.MaxThreads = max(sb.MaxThreads, s.Threads)
+	if grew := sb.Fine.record(us, &a.scratch); grew != 0 {
+		a.histBytes += grew
+		if a.histBytes > a.opt.SliceHistBytes {
+			a.shrinkSlices()
+		}
+	}
 	rb := a.runLast
 	if rb == nil || rb.StartMS != key {
 		rb = a.run[key]
@@ -203,6 +221,33 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	rb.Hist.RecordUS(us)
 	rb.MaxThreads = max(rb.MaxThreads, s.Threads)
 	return nil
+}
+
+// openSlice makes the slice starting at key the label's current one, sealing the slice
+// before the previous one unless the samples are going back to it.
+func (a *Aggregator) openSlice(l *Label, key int64) *Bucket {
+	sb := l.slices[key]
+	if sb == nil {
+		sb = &Bucket{StartMS: key, Fine: NewSparseHist()}
+		l.slices[key] = sb
+	}
+	if l.lastSlice != nil {
+		if p := l.prevSlice; p != nil && p != sb {
+			a.histBytes += p.Fine.seal(&a.scratch)
+		}
+		l.prevSlice = l.lastSlice
+	}
+	l.lastSlice = sb
+	return sb
+}
+
+// shrinkSlices widens the slices until their histograms fit SliceHistBytes or every label is
+// down to the one slice that spans the run (whose histogram then costs what the label's
+// run-level one does).
+func (a *Aggregator) shrinkSlices() {
+	for a.histBytes > a.opt.SliceHistBytes && floorTo(a.minStart, a.sliceMS) != floorTo(a.maxStart, a.sliceMS) {
+		a.resliceTo(nextSize(a.sliceMS))
+	}
 }
 
 func toUS(ms float64) int64 {
@@ -260,11 +305,11 @@ func nextSize(size int64) int64 {
 }
 
 // fitSlices coarsens the per-label slices until top-level labels × slices over the run's
-// span fits the SliceCells budget, and never finer than the chart buckets.
+// span fits the MaxSlices budget, and never finer than the chart buckets.
 func (a *Aggregator) fitSlices() {
 	size := max(a.sliceMS, a.bucketMS)
 	labels := int64(max(a.topLevel, 1))
-	for labels*((a.maxStart-a.minStart)/size+1) > int64(a.opt.SliceCells) {
+	for labels*((a.maxStart-a.minStart)/size+1) > int64(a.opt.MaxSlices) {
 		size = nextSize(size)
 	}
 	if size != a.sliceMS {
@@ -272,14 +317,29 @@ func (a *Aggregator) fitSlices() {
 	}
 }
 
+// resliceTo merges the slices into slices of size ms and recounts their histograms' size.
 func (a *Aggregator) resliceTo(size int64) {
 	a.sliceMS = size
 	for _, l := range a.labels {
 		if l.slices != nil {
 			l.slices = rebucketMap(l.slices, size)
-			l.lastSlice = nil
+			l.lastSlice, l.prevSlice = nil, nil
 		}
 	}
+	a.recountHist()
+}
+
+// recountHist seals every slice histogram and sums their encoded sizes.
+func (a *Aggregator) recountHist() {
+	n := 0
+	for _, l := range a.labels {
+		for _, b := range l.slices {
+			b.Fine.seal(&a.scratch)
+			n += b.Fine.Size()
+		}
+		l.lastSlice, l.prevSlice = nil, nil
+	}
+	a.histBytes = n
 }
 
 func (a *Aggregator) rebucket(size int64) {
@@ -315,6 +375,12 @@ func (b *Bucket) merge(o *Bucket) {
 		}
 		_ = b.Hist.Merge(o.Hist) // same kind by construction
 	}
+	if o.Fine != nil {
+		if b.Fine == nil {
+			b.Fine = NewSparseHist()
+		}
+		b.Fine.Merge(o.Fine)
+	}
 	b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
 }
 
@@ -323,6 +389,9 @@ func (b *Bucket) clone() *Bucket {
 	c.Codes = append([]CodeCount(nil), b.Codes...)
 	if b.Hist != nil {
 		c.Hist = b.Hist.Clone()
+	}
+	if b.Fine != nil {
+		c.Fine = b.Fine.Clone()
 	}
 	return &c
 }
@@ -359,7 +428,9 @@ func (a *Aggregator) Merge(o *Aggregator) {
 		}
 		l.merge(ol)
 	}
+	a.recountHist()
 	a.fitSlices()
+	a.shrinkSlices()
 	a.cache = [256]*Label{}
 	for k, ob := range o.run {
 		if b := a.run[k]; b != nil {
@@ -394,7 +465,7 @@ func (l *Label) merge(o *Label) {
 				l.slices[k] = ob.clone()
 			}
 		}
-		l.lastSlice = nil
+		l.lastSlice, l.prevSlice = nil, nil
 	}
 }
 
@@ -430,6 +501,7 @@ type Result struct {
 // Result computes the run-level figures by merging the labels. The Aggregator may keep
 // receiving samples afterwards; the Result does not share mutable state with it.
 func (a *Aggregator) Result() *Result {
+	a.recountHist() // folds in pending values, so the clones below share the encoded lists
 	overall := a.newLabel("", false)
 	overall.slices = nil
 	labels := make([]*Label, 0, len(a.labels))
@@ -480,7 +552,7 @@ func (l *Label) clone() *Label {
 		for k, b := range l.slices {
 			c.slices[k] = b.clone()
 		}
-		c.lastSlice = nil
+		c.lastSlice, c.prevSlice = nil, nil
 	}
 	return &c
 }

@@ -93,7 +93,7 @@ func TestSlicesCoverLabelsWithinBudget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := New(Options{SliceCells: tt.cells})
+			a := New(Options{MaxSlices: tt.cells})
 			const start = 1_700_000_000_000
 			n := 20_000
 			for i := range n {
@@ -111,7 +111,7 @@ func TestSlicesCoverLabelsWithinBudget(t *testing.T) {
 			res := a.Result()
 			budget := tt.cells
 			if budget == 0 {
-				budget = 2048
+				budget = 4096
 			}
 			cells := 0
 			for _, l := range res.Labels {
@@ -131,7 +131,7 @@ func TestSlicesCoverLabelsWithinBudget(t *testing.T) {
 					}
 					count += b.Count
 					errs += b.Errors
-					hist += b.Hist.Count()
+					hist += b.Fine.Count()
 				}
 				if count != l.Count || errs != l.Errors || hist != uint64(l.Count) {
 					t.Errorf("%s: slices hold %d/%d/%d, label %d/%d", l.Name, count, errs, hist, l.Count, l.Errors)

@@ -15,7 +15,9 @@ import (
 // A run-level histogram counts in milliseconds while every value is a whole number of them
 // (JMeter writes integers), which makes values below 2,048 ms exact and keeps the counts
 // small and cache-friendly; at the first fractional value (k6) it converts itself to
-// microseconds. Coarse per-bucket histograms always count rounded milliseconds.
+// microseconds (values counted before the switch keep their millisecond bucket's lower
+// edge, so they are then within 0.2%). Coarse per-bucket histograms always count rounded
+// milliseconds.
 //
 // Counts are stored densely but only over the range of indices actually used, so a histogram
 // of a label whose times span 1–200 ms costs a few KB, not the full 1 µs–1 h range.
@@ -61,8 +63,14 @@ func (h *Hist) toMicros() {
 	}
 }
 
-func (h *Hist) index(v uint64) int {
-	s := uint(h.subBits)
+func (h *Hist) index(v uint64) int { return bucketIndex(v, uint(h.subBits)) }
+
+// bounds returns the lowest and highest value (in units) that share bucket idx.
+func (h *Hist) bounds(idx int) (uint64, uint64) { return bucketBounds(idx, uint(h.subBits)) }
+
+// bucketIndex is the log-linear bucket of v with s sub-bucket bits: values below 2^s have
+// their own bucket, and each further power of two is split into 2^(s-1) equal buckets.
+func bucketIndex(v uint64, s uint) int {
 	if v < 1<<s {
 		return int(v)
 	}
@@ -70,9 +78,8 @@ func (h *Hist) index(v uint64) int {
 	return int(uint64(k)<<(s-1) + v>>k)
 }
 
-// bounds returns the lowest and highest value (in units) that share bucket idx.
-func (h *Hist) bounds(idx int) (uint64, uint64) {
-	s := uint(h.subBits)
+// bucketBounds returns the lowest and highest value that share bucket idx.
+func bucketBounds(idx int, s uint) (uint64, uint64) {
 	if idx < 1<<s {
 		return uint64(idx), uint64(idx)
 	}
@@ -262,11 +269,7 @@ const histMagic = 'H'
 // non-empty buckets as varints. A typical label costs a few hundred bytes.
 func (h *Hist) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, 32+4*len(h.counts))
-	b = append(b, histMagic, 1, h.subBits, 0)
-	b = binary.AppendUvarint(b, uint64(h.unitUS))
-	b = binary.AppendUvarint(b, h.total)
-	b = binary.AppendUvarint(b, uint64(h.min))
-	b = binary.AppendUvarint(b, uint64(h.max))
+	b = appendHistHeader(b, h.subBits, h.unitUS, h.total, h.min, h.max)
 	prev := 0
 	for i, c := range h.counts {
 		if c == 0 {
@@ -280,69 +283,153 @@ func (h *Hist) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
+func appendHistHeader(b []byte, subBits uint8, unitUS int64, total uint64, lo, hi int64) []byte {
+	if total == 0 {
+		lo, hi = 0, 0
+	}
+	b = append(b, histMagic, 1, subBits, 0)
+	b = binary.AppendUvarint(b, uint64(unitUS))
+	b = binary.AppendUvarint(b, total)
+	b = binary.AppendUvarint(b, uint64(lo))
+	return binary.AppendUvarint(b, uint64(hi))
+}
+
 var errBadHist = errors.New("not a valid histogram encoding")
 
-// UnmarshalBinary decodes what MarshalBinary wrote, checking that it is consistent.
-func (h *Hist) UnmarshalBinary(data []byte) error {
+// histHeader is the fixed part of an encoded histogram.
+type histHeader struct {
+	subBits         uint8
+	unitUS          int64
+	total, min, max uint64
+}
+
+// parseHistHeader checks and decodes the header and returns it with the cell list after it.
+func parseHistHeader(data []byte) (histHeader, []byte, error) {
 	if len(data) < 4 || data[0] != histMagic || data[1] != 1 || data[2] < 2 || data[2] > 20 || data[3] != 0 {
-		return errBadHist
+		return histHeader{}, nil, errBadHist
 	}
-	n := Hist{subBits: data[2]}
+	hd := histHeader{subBits: data[2]}
 	data = data[4:]
 	var vals [4]uint64
 	for i := range vals {
 		v, k := binary.Uvarint(data)
 		if k <= 0 {
-			return errBadHist
+			return histHeader{}, nil, errBadHist
 		}
 		vals[i] = v
 		data = data[k:]
 	}
 	if vals[0] != 1 && vals[0] != 1000 {
-		return errBadHist
+		return histHeader{}, nil, errBadHist
 	}
-	n.unitUS = int64(vals[0])
 	if vals[2] > vals[3] || vals[3] > 1<<50 {
-		return errBadHist
+		return histHeader{}, nil, errBadHist
 	}
+	hd.unitUS, hd.total, hd.min, hd.max = int64(vals[0]), vals[1], vals[2], vals[3]
+	return hd, data, nil
+}
+
+// walkCells decodes a list of (index gap, count) varint pairs, calling fn (if not nil) for
+// each non-empty bucket in index order. It returns the sum of the counts and the first and
+// last index, and fails on a malformed list.
+func walkCells(data []byte, fn func(idx int, c uint64)) (sum uint64, first, last int, err error) {
 	idx := 0
-	first := true
-	var sum uint64
+	none := true
 	for len(data) > 0 {
 		gap, k := binary.Uvarint(data)
-		if k <= 0 || (gap == 0 && !first) || gap > maxIndex {
-			return errBadHist
+		if k <= 0 || (gap == 0 && !none) || gap > maxIndex {
+			return 0, 0, 0, errBadHist
 		}
 		data = data[k:]
 		c, k := binary.Uvarint(data)
 		if k <= 0 || c == 0 {
-			return errBadHist
+			return 0, 0, 0, errBadHist
 		}
 		data = data[k:]
 		idx += int(gap)
-		if idx > maxIndex {
-			return errBadHist
+		if idx > maxIndex || sum+c < sum {
+			return 0, 0, 0, errBadHist
 		}
-		first = false
-		n.grow(idx)
-		n.counts[idx-n.lo] += c
-		if sum+c < sum {
-			return errBadHist
+		if none {
+			first, none = idx, false
 		}
+		last = idx
 		sum += c
+		if fn != nil {
+			fn(idx, c)
+		}
 	}
-	if sum != vals[1] {
+	return sum, first, last, nil
+}
+
+// checkCells validates an encoded cell list against its header.
+func checkCells(hd histHeader, cells []byte) error {
+	sum, first, last, err := walkCells(cells, nil)
+	if err != nil || sum != hd.total {
 		return errBadHist
 	}
-	if sum > 0 {
-		n.total = sum
-		n.min, n.max = int64(vals[2]), int64(vals[3])
-		// min and max are exact, so they lie in or (after a ms→µs conversion, which moves
-		// buckets to their lower edge) above the first and last non-empty bucket.
-		if n.index(uint64(n.min)) < n.lo || n.index(uint64(n.max)) < n.lo+len(n.counts)-1 {
-			return errBadHist
-		}
+	// min and max are exact, so they lie in or (after a ms→µs conversion, which moves
+	// buckets to their lower edge) above the first and last non-empty bucket.
+	if sum > 0 && (bucketIndex(hd.min, uint(hd.subBits)) < first || bucketIndex(hd.max, uint(hd.subBits)) < last) {
+		return errBadHist
+	}
+	return nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote, checking that it is consistent.
+func (h *Hist) UnmarshalBinary(data []byte) error {
+	hd, cells, err := parseHistHeader(data)
+	if err != nil {
+		return err
+	}
+	if err := checkCells(hd, cells); err != nil {
+		return err
+	}
+	n := Hist{subBits: hd.subBits, unitUS: hd.unitUS}
+	_, _, _, _ = walkCells(cells, func(idx int, c uint64) {
+		n.grow(idx)
+		n.counts[idx-n.lo] += c
+	})
+	if hd.total > 0 {
+		n.total = hd.total
+		n.min, n.max = int64(hd.min), int64(hd.max)
 	}
 	*h = n
+	return nil
+}
+
+// MergeBinary adds an encoded histogram (as MarshalBinary or SparseHist.MarshalBinary wrote
+// it) to h without building it first, which is what merging many stored slices wants. h is
+// left unchanged when data is invalid or of another precision.
+func (h *Hist) MergeBinary(data []byte) error {
+	hd, cells, err := parseHistHeader(data)
+	if err != nil {
+		return err
+	}
+	if err := checkCells(hd, cells); err != nil {
+		return err
+	}
+	if hd.total == 0 {
+		return nil
+	}
+	if hd.subBits != h.subBits || hd.unitUS != h.unitUS {
+		var o Hist
+		if err := o.UnmarshalBinary(data); err != nil {
+			return err
+		}
+		return h.Merge(&o)
+	}
+	first := h.total == 0
+	_, _, _, _ = walkCells(cells, func(idx int, c uint64) {
+		h.grow(idx)
+		h.counts[idx-h.lo] += c
+	})
+	if first || int64(hd.min) < h.min {
+		h.min = int64(hd.min)
+	}
+	if first || int64(hd.max) > h.max {
+		h.max = int64(hd.max)
+	}
+	h.total += hd.total
 	return nil
 }

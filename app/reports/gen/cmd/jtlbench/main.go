@@ -78,7 +78,7 @@ func run(rows int, keep bool) error {
 	res := a.Result()
 	wall, cpu := time.Since(wall0), cpuTime()-cpu0
 	mb := float64(size) / 1e6
-	fmt.Printf("rows=%d size=%.1fMB labels=%d bucket=%dms\n", rows, mb, len(res.Labels), res.BucketMS)
+	fmt.Printf("rows=%d size=%.1fMB labels=%d bucket=%dms slice=%dms\n", rows, mb, len(res.Labels), res.BucketMS, res.SliceMS)
 	fmt.Printf("wall=%v (%.0f MB/s, %.2f M rows/s)  cpu=%v (%.0f MB/s per core-second)\n",
 		wall.Round(time.Millisecond), mb/wall.Seconds(), float64(rows)/wall.Seconds()/1e6,
 		cpu.Round(time.Millisecond), mb/cpu.Seconds())

@@ -1,0 +1,305 @@
+package agg
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// SparseHist is a histogram at the run-level precision (values within 0.1%, whole
+// milliseconds below 2,048 ms exact, switching to microseconds at the first fractional
+// value like Hist) that keeps only its non-empty buckets, as the varint-delta list of
+// (index gap, count) pairs that Hist.MarshalBinary writes. It is what every label's time
+// slice holds: thousands of slices with a few hundred distinct values each cost 2–3 bytes per
+// value instead of a dense array per slice.
+//
+// Recording appends the bucket index to a small pending list; once the list is as long as
+// half the stored buckets (at least 64) it is sorted and merged into the encoded list, so a
+// value costs a share of a sort and a sequential merge. Merging two SparseHists is exact.
+//
+// The encoded list is never changed in place (a merge writes a new one), so Clone shares it.
+type SparseHist struct {
+	unitUS int64  // microseconds per unit: 1000 (ms) or 1
+	cells  []byte // (index gap, count) uvarint pairs in index order, counts > 0
+	n      int    // buckets in cells
+	pend   []uint32
+	total  uint64
+	min    int64 // in units; valid when total > 0
+	max    int64
+}
+
+// minPending is the shortest pending list worth a sort and merge.
+const minPending = 128
+
+// NewSparseHist returns an empty sparse histogram counting in milliseconds.
+func NewSparseHist() *SparseHist { return &SparseHist{unitUS: 1000} }
+
+// Count is the number of recorded values.
+func (s *SparseHist) Count() uint64 { return s.total }
+
+// Size is the memory the histogram's buckets take, in bytes (encoded list and pending list).
+func (s *SparseHist) Size() int { return len(s.cells) + 4*len(s.pend) }
+
+// Buckets is the number of non-empty buckets (after folding in pending values).
+func (s *SparseHist) Buckets() int {
+	s.flush(nil)
+	return s.n
+}
+
+// RecordMS adds one response time given in (possibly fractional) milliseconds.
+func (s *SparseHist) RecordMS(ms float64) { s.record(toUS(ms), nil) }
+
+// RecordUS adds one response time given in microseconds.
+func (s *SparseHist) RecordUS(us int64) { s.record(us, nil) }
+
+// record adds one value and returns the change in encoded bytes, which the Aggregator
+// counts against its budget. scratch, if not nil, is a reusable buffer for merges.
+func (s *SparseHist) record(us int64, scratch *[]byte) int {
+	if us < 0 {
+		us = 0
+	}
+	grew := 0
+	v := us
+	if s.unitUS != 1 {
+		if us%1000 != 0 {
+			grew = s.toMicros(scratch)
+		} else {
+			v = us / 1000
+		}
+	}
+	if s.total == 0 || v < s.min {
+		s.min = v
+	}
+	if s.total == 0 || v > s.max {
+		s.max = v
+	}
+	s.total++
+	s.pend = append(s.pend, uint32(bucketIndex(uint64(v), fineSubBits)))
+	if len(s.pend) >= max(minPending, s.n) {
+		grew += s.flush(scratch)
+	}
+	return grew
+}
+
+// flush folds the pending values into the encoded list and returns the change in its size.
+func (s *SparseHist) flush(scratch *[]byte) int {
+	if len(s.pend) == 0 {
+		return 0
+	}
+	slices.Sort(s.pend)
+	before := len(s.cells)
+	var buf []byte
+	if scratch != nil {
+		buf = (*scratch)[:0]
+	} else {
+		buf = make([]byte, 0, len(s.cells)+3*len(s.pend))
+	}
+	w := cellWriter{b: buf}
+	r := cellReader{b: s.cells}
+	idx, c, ok := r.next()
+	p := s.pend
+	for len(p) > 0 || ok {
+		if len(p) == 0 || (ok && idx < int(p[0])) {
+			w.put(idx, c)
+			idx, c, ok = r.next()
+			continue
+		}
+		pi, pc := int(p[0]), uint64(0)
+		for len(p) > 0 && int(p[0]) == pi {
+			pc++
+			p = p[1:]
+		}
+		if ok && idx == pi {
+			pc += c
+			idx, c, ok = r.next()
+		}
+		w.put(pi, pc)
+	}
+	s.setCells(w, scratch)
+	s.pend = s.pend[:0]
+	return len(s.cells) - before
+}
+
+// setCells takes a freshly written list as the encoded list, copying it out of the scratch
+// buffer (and to its exact size) so that nothing shares the buffer.
+func (s *SparseHist) setCells(w cellWriter, scratch *[]byte) {
+	if scratch != nil {
+		s.cells = append([]byte(nil), w.b...)
+		*scratch = w.b[:0]
+	} else {
+		s.cells = slices.Clip(w.b)
+	}
+	s.n = w.n
+}
+
+// seal folds in pending values and releases the pending list: a slice the samples have
+// moved past keeps only its encoded list.
+func (s *SparseHist) seal(scratch *[]byte) int {
+	grew := s.flush(scratch)
+	s.pend = nil
+	return grew
+}
+
+// toMicros re-counts a millisecond histogram in microseconds, each bucket moving to the
+// microsecond bucket of its lower edge (neighbours that land together are added up).
+func (s *SparseHist) toMicros(scratch *[]byte) int {
+	grew := s.flush(scratch)
+	before := len(s.cells)
+	w := cellWriter{}
+	r := cellReader{b: s.cells}
+	prev, acc := -1, uint64(0)
+	for idx, c, ok := r.next(); ok; idx, c, ok = r.next() {
+		lo, _ := bucketBounds(idx, fineSubBits)
+		ni := bucketIndex(lo*1000, fineSubBits)
+		if ni != prev && acc > 0 {
+			w.put(prev, acc)
+			acc = 0
+		}
+		prev = ni
+		acc += c
+	}
+	if acc > 0 {
+		w.put(prev, acc)
+	}
+	s.cells, s.n = slices.Clip(w.b), w.n
+	if s.total > 0 {
+		s.min, s.max = s.min*1000, s.max*1000
+	}
+	s.unitUS = 1
+	return grew + len(s.cells) - before
+}
+
+// Merge adds every value of o to s and returns the change in s's encoded size.
+func (s *SparseHist) Merge(o *SparseHist) int { return s.merge(o, nil) }
+
+func (s *SparseHist) merge(o *SparseHist, scratch *[]byte) int {
+	if o == nil || o.total == 0 {
+		return 0
+	}
+	grew := s.flush(scratch)
+	o.flush(nil)
+	if s.unitUS != o.unitUS {
+		if s.unitUS != 1 {
+			grew += s.toMicros(scratch)
+		} else {
+			o = o.Clone()
+			o.toMicros(nil)
+		}
+	}
+	before := len(s.cells)
+	var w cellWriter
+	if scratch != nil {
+		w.b = (*scratch)[:0]
+	}
+	a, b := cellReader{b: s.cells}, cellReader{b: o.cells}
+	ai, ac, aok := a.next()
+	bi, bc, bok := b.next()
+	for aok || bok {
+		switch {
+		case aok && (!bok || ai < bi):
+			w.put(ai, ac)
+			ai, ac, aok = a.next()
+		case bok && (!aok || bi < ai):
+			w.put(bi, bc)
+			bi, bc, bok = b.next()
+		default:
+			w.put(ai, ac+bc)
+			ai, ac, aok = a.next()
+			bi, bc, bok = b.next()
+		}
+	}
+	s.setCells(w, scratch)
+	if s.total == 0 || o.min < s.min {
+		s.min = o.min
+	}
+	if s.total == 0 || o.max > s.max {
+		s.max = o.max
+	}
+	s.total += o.total
+	return grew + len(s.cells) - before
+}
+
+// Clone returns an independent copy of s (sharing the immutable encoded list).
+func (s *SparseHist) Clone() *SparseHist {
+	s.flush(nil)
+	c := *s
+	c.pend = nil
+	return &c
+}
+
+// Hist returns s as a dense Hist, for reading percentiles.
+func (s *SparseHist) Hist() *Hist {
+	s.flush(nil)
+	h := &Hist{subBits: fineSubBits, unitUS: s.unitUS}
+	r := cellReader{b: s.cells}
+	for idx, c, ok := r.next(); ok; idx, c, ok = r.next() {
+		h.grow(idx)
+		h.counts[idx-h.lo] += c
+	}
+	if s.total > 0 {
+		h.total, h.min, h.max = s.total, s.min, s.max
+	}
+	return h
+}
+
+// PercentileMS returns the nearest-rank percentile p (0–100) in milliseconds, as Hist does.
+func (s *SparseHist) PercentileMS(p float64) float64 {
+	if s.total == 0 {
+		return 0
+	}
+	rank := Rank(p, s.total)
+	if rank == s.total {
+		return float64(s.max*s.unitUS) / 1000
+	}
+	s.flush(nil)
+	var cum uint64
+	r := cellReader{b: s.cells}
+	for idx, c, ok := r.next(); ok; idx, c, ok = r.next() {
+		if cum += c; cum >= rank {
+			lo, _ := bucketBounds(idx, fineSubBits)
+			v := min(max(int64(lo), s.min), s.max)
+			return float64(v*s.unitUS) / 1000
+		}
+	}
+	return float64(s.max*s.unitUS) / 1000
+}
+
+// MarshalBinary encodes s in Hist's format, so a stored slice decodes as a Hist (or merges
+// into one with Hist.MergeBinary).
+func (s *SparseHist) MarshalBinary() ([]byte, error) {
+	s.flush(nil)
+	b := make([]byte, 0, 24+len(s.cells))
+	b = appendHistHeader(b, fineSubBits, s.unitUS, s.total, s.min, s.max)
+	return append(b, s.cells...), nil
+}
+
+// cellWriter appends (index gap, count) pairs.
+type cellWriter struct {
+	b    []byte
+	prev int
+	n    int
+}
+
+func (w *cellWriter) put(idx int, c uint64) {
+	w.b = binary.AppendUvarint(w.b, uint64(idx-w.prev))
+	w.b = binary.AppendUvarint(w.b, c)
+	w.prev = idx
+	w.n++
+}
+
+// cellReader walks a list written by cellWriter (always well-formed: it is never decoded
+// from outside data, which goes through Hist.UnmarshalBinary).
+type cellReader struct {
+	b   []byte
+	idx int
+}
+
+func (r *cellReader) next() (int, uint64, bool) {
+	if len(r.b) == 0 {
+		return 0, 0, false
+	}
+	gap, k := binary.Uvarint(r.b)
+	c, k2 := binary.Uvarint(r.b[k:])
+	r.b = r.b[k+k2:]
+	r.idx += int(gap)
+	return r.idx, c, true
+}
