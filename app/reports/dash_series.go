@@ -199,14 +199,24 @@ func curve(h *agg.Hist) Curve {
 	return c
 }
 
-// RangeTable is the statistics table of a time range [FromMS, ToMS) of a run, merged from
-// the per-label histogram slices. The range snaps outward to whole slices (SliceMS); Span
-// is the time the rows cover, which throughput and KB/s are divided by.
+// RangeTable is the statistics table of a time range of a run, merged from the per-label
+// slices (Run.label_bucket_ms wide, each with counters and a 0.1% histogram).
+//
+// Samples are placed by start time, and a slice holds whole samples, so the requested
+// range [RequestedFromMS, RequestedToMS) snaps outward to slice edges: FromMS down to the
+// start of the slice holding the first requested millisecond, ToMS up to the end of the
+// slice holding the last. The rows are then the statistics of exactly the samples that
+// started in [FromMS, ToMS): counts, errors, min, max and bytes exactly, the mean to
+// rounding, percentiles within 0.1%. Snapped says whether the bounds moved, so the UI shows
+// the range the table really covers. Throughput and KB/s divide by the part of [FromMS,
+// ToMS) inside the run.
 type RangeTable struct {
-	FromMS, ToMS int64 // as snapped
-	SliceMS      int64
-	Overall      *LabelStats
-	Labels       []*LabelStats
+	FromMS, ToMS                   int64 // as snapped: the range the rows cover
+	RequestedFromMS, RequestedToMS int64
+	Snapped                        bool
+	SliceMS                        int64
+	Overall                        *LabelStats
+	Labels                         []*LabelStats
 }
 
 // Range computes a run's statistics table for a time range.
@@ -227,25 +237,17 @@ func (d *Dash) Range(ctx context.Context, v Viewer, runID int, fromMS, toMS int6
 	// fromMS is included, and the end up so the slice holding toMS-1 is too.
 	from := floorDiv(fromMS, slice) * slice
 	to := (floorDiv(toMS-1, slice) + 1) * slice
-	labels, _, err := d.s.Table(ctx, v, Selection{RunIDs: []int{r.ID}, FromMS: from, ToMS: to})
+	labels, sum, err := d.s.Table(ctx, v, Selection{RunIDs: []int{r.ID}, FromMS: from, ToMS: to})
 	if err != nil {
 		return nil, err
-	}
-	// The overall row merges chart buckets (possibly finer than slices); the labels merge
-	// slices. Rebuild the overall row from the labels so both cover the same samples.
-	sum := &Figures{Hist: agg.NewCoarseHist()}
-	for _, l := range labels {
-		sum.Counters.Merge(&l.Counters)
-		if err := mergeInto(&sum.Hist, l.Hist); err != nil {
-			return nil, apperr.E(op, apperr.Internal, err)
-		}
 	}
 	spanFrom, spanTo := max(from, r.StartedMs), min(to, r.EndedMs)
 	if r.StartedMs == 0 {
 		spanFrom, spanTo = from, to
 	}
 	secs := float64(spanTo-spanFrom) / 1000
-	rt := &RangeTable{FromMS: from, ToMS: to, SliceMS: slice, Overall: figuresRow(sum, "overall", secs)}
+	rt := &RangeTable{FromMS: from, ToMS: to, RequestedFromMS: fromMS, RequestedToMS: toMS, Snapped: from != fromMS || to != toMS,
+		SliceMS: slice, Overall: figuresRow(sum, "overall", secs)}
 	for _, l := range labels {
 		if l.Count == 0 {
 			continue

@@ -169,6 +169,7 @@ func (s *Service) store(ctx context.Context, r *ent.Run, token string, out *outc
 					"percentiles":       "nearest rank over every sample (histogram within 0.1%)",
 					"overall":           "every top-level sample, transaction-controller rows included; sub-results excluded",
 					"bucket_histograms": "coarse, within 1.6%",
+					"slice_histograms":  "per label slice, within 0.1%; time ranges snap to slice edges",
 				})
 			err = w.result(out.res, rep)
 		case out.sum != nil:

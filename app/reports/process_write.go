@@ -101,7 +101,11 @@ func (w *writer) bucketRow(labelID int, grid runbucket.Grid, b *agg.Bucket) *ent
 	c := w.tx.RunBucket.Create().SetLabelID(labelID).SetGrid(grid).SetStartMs(b.StartMS).
 		SetCount(b.Count).SetErrors(b.Errors).SetSumMs(b.SumMS).SetMinMs(b.MinMS).SetMaxMs(b.MaxMS).
 		SetBytesRecv(b.BytesRecv).SetBytesSent(b.BytesSent).SetMaxThreads(b.MaxThreads).SetCodes(codesMap(b.Codes))
-	if b.Hist != nil {
+	switch {
+	case b.Fine != nil:
+		enc, _ := b.Fine.MarshalBinary() // cannot fail
+		c.SetHist(enc)
+	case b.Hist != nil:
 		c.SetHist(histBytes(b.Hist))
 	}
 	return c

@@ -108,9 +108,11 @@ func (s *Service) Progress(ctx context.Context, v Viewer, runID int) (*Progress,
 }
 
 // Selection picks samples from stored aggregates: one or more runs, optionally only some
-// labels, optionally a time range [FromMS, ToMS) in epoch ms (0 = open). A time range snaps
-// to whole slices (Run.label_bucket_ms) for label rows and whole chart buckets
-// (Run.bucket_ms) for the overall row: a slice or bucket counts when it starts in the range.
+// labels, optionally a time range [FromMS, ToMS) in epoch ms (0 = open). A time range is
+// read from the per-label slices (Run.label_bucket_ms wide): a slice counts when it starts
+// in the range, so a range not on slice edges covers the slices that start in it (Dash.Range
+// snaps outward first, so the slices holding both ends count). The overall row of a time
+// range is the merge of its label rows, so both cover the same samples.
 type Selection struct {
 	RunIDs       []int
 	Labels       []string // nil: every top-level label
@@ -118,8 +120,9 @@ type Selection struct {
 }
 
 // Figures are a selection's merged statistics for one label (or "" for the overall row).
-// Hist is the merged histogram: exact to 0.1% for whole runs, to about 1.6% for time ranges
-// (which merge the coarse slice histograms). Percentile reads it.
+// Hist is the merged histogram, within 0.1% for whole runs and time ranges alike (runs
+// stored before slices kept fine histograms give time ranges within about 1.6%). Percentile
+// reads it.
 type Figures struct {
 	Label       string
 	Transaction bool
@@ -173,8 +176,8 @@ func (s *Service) Table(ctx context.Context, v Viewer, sel Selection) ([]*Figure
 			}
 			f.Transaction = f.Transaction || row.Transaction
 		}
-		if isOverall && len(want) > 0 {
-			continue // the overall row of a label subset is merged from the labels below
+		if isOverall && (len(want) > 0 || ranged) {
+			continue // the overall row of a label subset or time range is merged from the labels below
 		}
 		if !ranged {
 			if err := mergeRow(f, row); err != nil {
@@ -182,11 +185,7 @@ func (s *Service) Table(ctx context.Context, v Viewer, sel Selection) ([]*Figure
 			}
 			continue
 		}
-		grid := runbucket.GridSlice
-		if isOverall {
-			grid = runbucket.GridChart
-		}
-		bq := s.db.RunBucket.Query().Where(runbucket.LabelID(row.ID), runbucket.GridEQ(grid))
+		bq := s.db.RunBucket.Query().Where(runbucket.LabelID(row.ID), runbucket.GridEQ(runbucket.GridSlice))
 		if sel.FromMS != 0 {
 			bq = bq.Where(runbucket.StartMsGTE(sel.FromMS))
 		}
@@ -206,7 +205,7 @@ func (s *Service) Table(ctx context.Context, v Viewer, sel Selection) ([]*Figure
 	labels := make([]*Figures, 0, len(byName))
 	for _, f := range byName {
 		labels = append(labels, f)
-		if len(want) > 0 {
+		if len(want) > 0 || ranged {
 			overall.Counters.Merge(&f.Counters)
 			if err := mergeInto(&overall.Hist, f.Hist); err != nil {
 				return nil, nil, apperr.E(op, apperr.Internal, err)
@@ -230,8 +229,9 @@ func counters(count, errs int64, sum, lo, hi float64, recv, sent, first, last in
 	return c
 }
 
-// mergeInto adds o to *dst. An empty *dst takes o's precision: a selection merges either
-// run-level (fine) or slice (coarse) histograms, never both.
+// mergeInto adds o to *dst. An empty *dst takes o's precision; when the precisions differ
+// (slices of a run stored when they were coarse, merged with fine ones) both are merged at
+// the coarse one.
 func mergeInto(dst **agg.Hist, o *agg.Hist) error {
 	if o == nil || o.Count() == 0 {
 		return nil
@@ -240,14 +240,22 @@ func mergeInto(dst **agg.Hist, o *agg.Hist) error {
 		*dst = o.Clone()
 		return nil
 	}
+	if (*dst).Fine() != o.Fine() {
+		*dst, o = (*dst).Coarse(), o.Coarse()
+	}
 	return (*dst).Merge(o)
 }
 
 // hasBytes reports whether a nullable bytes column holds data (ent loads NULL as empty).
 func hasBytes(b *[]byte) bool { return b != nil && len(*b) > 0 }
 
+// mergeEncoded adds a stored histogram to *dst, straight from its encoding when the
+// precisions match (a time range merges thousands of slices).
 func mergeEncoded(dst **agg.Hist, enc *[]byte) error {
 	if !hasBytes(enc) {
+		return nil
+	}
+	if (*dst).Count() > 0 && (*dst).MergeBinary(*enc) == nil {
 		return nil
 	}
 	var h agg.Hist

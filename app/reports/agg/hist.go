@@ -44,6 +44,29 @@ func NewHist() *Hist { return &Hist{subBits: fineSubBits, unitUS: 1000} }
 // (2 significant digits), which keeps thousands of buckets cheap.
 func NewCoarseHist() *Hist { return &Hist{subBits: coarseSubBits, unitUS: 1000} }
 
+// Fine reports whether h has the run-level precision (0.1%) rather than the coarse one.
+func (h *Hist) Fine() bool { return h.subBits == fineSubBits }
+
+// Coarse returns h at the coarse precision (about 1.6%, rounded milliseconds), h itself if
+// it already is. Merging must use one precision: a selection that meets both (slices stored
+// before they were fine, next to newer ones) merges at the coarse one.
+func (h *Hist) Coarse() *Hist {
+	if h.subBits == coarseSubBits {
+		return h
+	}
+	c := NewCoarseHist()
+	for i, n := range h.counts {
+		if n != 0 {
+			lo, _ := h.bounds(h.lo + i)
+			c.add((int64(lo)*h.unitUS+500)/1000, n)
+		}
+	}
+	if h.total > 0 {
+		c.min, c.max = (h.min*h.unitUS+500)/1000, (h.max*h.unitUS+500)/1000
+	}
+	return c
+}
+
 // adaptive reports whether h may switch from milliseconds to microseconds.
 func (h *Hist) adaptive() bool { return h.subBits == fineSubBits }
 

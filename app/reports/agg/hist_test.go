@@ -151,3 +151,28 @@ func FuzzHistUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func TestHistCoarse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	fine, coarse := NewHist(), NewCoarseHist()
+	for range 20_000 {
+		v := math.Exp(rng.NormFloat64() + 5)
+		fine.RecordMS(v)
+		coarse.RecordMS(v)
+	}
+	c := fine.Coarse()
+	if c.Fine() || !fine.Fine() || c.Count() != fine.Count() || c.MinMS() != coarse.MinMS() || c.MaxMS() != coarse.MaxMS() {
+		t.Fatalf("coarse copy: fine=%v n=%d min=%v max=%v; want n=%d min=%v max=%v", c.Fine(), c.Count(), c.MinMS(), c.MaxMS(), fine.Count(), coarse.MinMS(), coarse.MaxMS())
+	}
+	if err := c.Merge(coarse); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []float64{50, 90, 99} {
+		if g, w := c.PercentileMS(p), fine.PercentileMS(p); math.Abs(g-w) > w/64+1 {
+			t.Errorf("p%v = %v after coarsening, want %v within 1/64", p, g, w)
+		}
+	}
+	if coarse.Coarse() != coarse {
+		t.Error("a coarse histogram must coarsen to itself")
+	}
+}
