@@ -108,7 +108,7 @@ type Aggregator struct {
 	// histBytes is the encoded size of every slice histogram, for the SliceHistBytes
 	// budget; scratch is the buffer their merges write into.
 	histBytes int
-	scratch   []byte
+	scratch   sparseScratch
 	// cache finds a label by the address of its name's bytes. Parsers intern labels, so a
 	// repeated label arrives as the very same string and skips hashing it. Only Label.Name's
 	// own address is cached: the Label keeps that memory alive, so an address match cannot
@@ -128,7 +128,7 @@ func New(opt Options) *Aggregator {
 		opt.MaxSlices = 4096
 	}
 	if opt.SliceHistBytes <= 0 {
-		opt.SliceHistBytes = 8 << 20
+		opt.SliceHistBytes = 4 << 20
 	}
 	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], sliceMS: bucketLadder[0], run: make(map[int64]*Bucket)}
 }

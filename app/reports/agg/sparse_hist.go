@@ -12,9 +12,11 @@ import (
 // slice holds: thousands of slices with a few hundred distinct values each cost 2–3 bytes per
 // value instead of a dense array per slice.
 //
-// Recording appends the bucket index to a small pending list; once the list is as long as
-// half the stored buckets (at least 64) it is sorted and merged into the encoded list, so a
-// value costs a share of a sort and a sequential merge. Merging two SparseHists is exact.
+// Recording appends the bucket index to a pending list; once the list is twice as long as
+// the stored buckets (at least 128) it is radix-sorted and merged into the encoded list, so a
+// value costs a share of a linear sort and of a sequential merge. The Aggregator seals a
+// slice its samples have moved past, which merges and frees the pending list, so at most
+// two slices per label hold one. Merging two SparseHists is exact.
 //
 // The encoded list is never changed in place (a merge writes a new one), so Clone shares it.
 type SparseHist struct {
@@ -53,7 +55,7 @@ func (s *SparseHist) RecordUS(us int64) { s.record(us, nil) }
 
 // record adds one value and returns the change in encoded bytes, which the Aggregator
 // counts against its budget. scratch, if not nil, is a reusable buffer for merges.
-func (s *SparseHist) record(us int64, scratch *[]byte) int {
+func (s *SparseHist) record(us int64, scratch *sparseScratch) int {
 	if us < 0 {
 		us = 0
 	}
@@ -74,23 +76,24 @@ func (s *SparseHist) record(us int64, scratch *[]byte) int {
 	}
 	s.total++
 	s.pend = append(s.pend, uint32(bucketIndex(uint64(v), fineSubBits)))
-	if len(s.pend) >= max(minPending, s.n) {
+	if len(s.pend) >= max(minPending, 2*s.n) {
 		grew += s.flush(scratch)
 	}
 	return grew
 }
 
 // flush folds the pending values into the encoded list and returns the change in its size.
-func (s *SparseHist) flush(scratch *[]byte) int {
+func (s *SparseHist) flush(scratch *sparseScratch) int {
 	if len(s.pend) == 0 {
 		return 0
 	}
-	slices.Sort(s.pend)
 	before := len(s.cells)
 	var buf []byte
 	if scratch != nil {
-		buf = (*scratch)[:0]
+		scratch.sort(s.pend)
+		buf = scratch.buf[:0]
 	} else {
+		slices.Sort(s.pend)
 		buf = make([]byte, 0, len(s.cells)+3*len(s.pend))
 	}
 	w := cellWriter{b: buf}
@@ -121,10 +124,10 @@ func (s *SparseHist) flush(scratch *[]byte) int {
 
 // setCells takes a freshly written list as the encoded list, copying it out of the scratch
 // buffer (and to its exact size) so that nothing shares the buffer.
-func (s *SparseHist) setCells(w cellWriter, scratch *[]byte) {
+func (s *SparseHist) setCells(w cellWriter, scratch *sparseScratch) {
 	if scratch != nil {
 		s.cells = append([]byte(nil), w.b...)
-		*scratch = w.b[:0]
+		scratch.buf = w.b[:0]
 	} else {
 		s.cells = slices.Clip(w.b)
 	}
@@ -133,7 +136,7 @@ func (s *SparseHist) setCells(w cellWriter, scratch *[]byte) {
 
 // seal folds in pending values and releases the pending list: a slice the samples have
 // moved past keeps only its encoded list.
-func (s *SparseHist) seal(scratch *[]byte) int {
+func (s *SparseHist) seal(scratch *sparseScratch) int {
 	grew := s.flush(scratch)
 	s.pend = nil
 	return grew
@@ -141,7 +144,7 @@ func (s *SparseHist) seal(scratch *[]byte) int {
 
 // toMicros re-counts a millisecond histogram in microseconds, each bucket moving to the
 // microsecond bucket of its lower edge (neighbours that land together are added up).
-func (s *SparseHist) toMicros(scratch *[]byte) int {
+func (s *SparseHist) toMicros(scratch *sparseScratch) int {
 	grew := s.flush(scratch)
 	before := len(s.cells)
 	w := cellWriter{}
@@ -171,7 +174,7 @@ func (s *SparseHist) toMicros(scratch *[]byte) int {
 // Merge adds every value of o to s and returns the change in s's encoded size.
 func (s *SparseHist) Merge(o *SparseHist) int { return s.merge(o, nil) }
 
-func (s *SparseHist) merge(o *SparseHist, scratch *[]byte) int {
+func (s *SparseHist) merge(o *SparseHist, scratch *sparseScratch) int {
 	if o == nil || o.total == 0 {
 		return 0
 	}
@@ -188,7 +191,7 @@ func (s *SparseHist) merge(o *SparseHist, scratch *[]byte) int {
 	before := len(s.cells)
 	var w cellWriter
 	if scratch != nil {
-		w.b = (*scratch)[:0]
+		w.b = scratch.buf[:0]
 	}
 	a, b := cellReader{b: s.cells}, cellReader{b: o.cells}
 	ai, ac, aok := a.next()
@@ -270,6 +273,45 @@ func (s *SparseHist) MarshalBinary() ([]byte, error) {
 	b := make([]byte, 0, 24+len(s.cells))
 	b = appendHistHeader(b, fineSubBits, s.unitUS, s.total, s.min, s.max)
 	return append(b, s.cells...), nil
+}
+
+// sparseScratch is the Aggregator's reusable memory for SparseHist merges: the buffer a
+// merged list is written into before being copied out at its exact size, and the second
+// array of a radix sort.
+type sparseScratch struct {
+	buf  []byte
+	keys []uint32
+}
+
+// sort sorts bucket indices, which are below 2^16 (at 11 sub-bucket bits the largest is
+// 53<<10 + 2047): two counting passes over their bytes beat a comparison sort from a few
+// dozen values on.
+func (sc *sparseScratch) sort(a []uint32) {
+	if len(a) < 32 {
+		slices.Sort(a)
+		return
+	}
+	if cap(sc.keys) < len(a) {
+		sc.keys = make([]uint32, len(a))
+	}
+	tmp := sc.keys[:len(a)]
+	var lo, hi [256]int32
+	for _, v := range a {
+		lo[v&0xff]++
+		hi[v>>8&0xff]++
+	}
+	for i, sl, sh := 0, int32(0), int32(0); i < 256; i++ {
+		lo[i], sl = sl, sl+lo[i]
+		hi[i], sh = sh, sh+hi[i]
+	}
+	for _, v := range a {
+		tmp[lo[v&0xff]] = v
+		lo[v&0xff]++
+	}
+	for _, v := range tmp {
+		a[hi[v>>8&0xff]] = v
+		hi[v>>8&0xff]++
+	}
 }
 
 // cellWriter appends (index gap, count) pairs.

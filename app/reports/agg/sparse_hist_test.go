@@ -205,3 +205,21 @@ func TestSliceHistogramsStayWithinBudget(t *testing.T) {
 		})
 	}
 }
+
+func TestScratchSortSortsBucketIndices(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	var sc sparseScratch
+	for _, n := range []int{0, 5, 31, 32, 1000, 70_000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			a := make([]uint32, n)
+			for i := range a {
+				a[i] = uint32(bucketIndex(rng.Uint64()>>rng.IntN(64), fineSubBits))
+			}
+			want := slices.Sorted(slices.Values(a))
+			sc.sort(a)
+			if !slices.Equal(a, want) {
+				t.Error("not sorted like slices.Sort")
+			}
+		})
+	}
+}
