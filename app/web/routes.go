@@ -109,7 +109,7 @@ func (s *Server) routeTable() []Route {
 		rs = append(rs, s.reportRoutes()...)
 	}
 	if s.Sandbox != nil {
-		sb := adaptor.HTTPHandler(s.Sandbox)
+		sb := adaptor.HTTPHandler(detach(s.Sandbox))
 		for _, m := range []string{fiber.MethodGet, fiber.MethodPost, fiber.MethodDelete} {
 			rs = append(rs, Route{m, SandboxPath, Public, sb, true}, Route{m, SandboxPath + "/*", Public, sb, true})
 		}
