@@ -18,7 +18,7 @@ func (s *Server) pendingPage(c *fiber.Ctx) error {
 	if p.Status == "active" {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	m := pending.Model{Status: string(p.Status), Name: displayName(p)}
+	m := pending.Model{Status: string(p.Status), Name: displayName(p), Named: p.Name != "", CanName: s.Admin.Users != nil}
 	if p.Status == "pending" && s.Login.Phones != nil && s.Login.PhonePolicy != PhoneOff {
 		ok, err := s.Login.Phones.HasVerified(c.UserContext(), p.UserID)
 		if err != nil {
@@ -27,6 +27,17 @@ func (s *Server) pendingPage(c *fiber.Ctx) error {
 		m.NeedPhone = !ok
 	}
 	return s.render(c, pending.Page(s.page(c, "pending.title"), m))
+}
+
+// pendingName is POST /pending/name: a waiting user tells the admins who they are.
+func (s *Server) pendingName(c *fiber.Ctx) error {
+	if s.Admin.Users == nil {
+		return fiber.ErrNotFound
+	}
+	if err := s.Admin.Users.SetOwnName(c.UserContext(), principal(c).UserID, c.FormValue("name")); err != nil {
+		return err
+	}
+	return c.Redirect("/pending", fiber.StatusSeeOther)
 }
 
 // pendingWait is the pending page's long-poll: it answers when the account's status

@@ -43,6 +43,7 @@ var expectedPolicy = map[string]web.Policy{
 	"POST /wechat/push":                 web.Public,
 	"GET /pending":                      web.SignedIn,
 	"GET /pending/wait":                 web.SignedIn,
+	"POST /pending/name":                web.SignedIn,
 	"GET " + web.SandboxPath:            web.Public,
 	"POST " + web.SandboxPath:           web.Public,
 	"GET " + web.SandboxPath + "/*":     web.Public,

@@ -61,6 +61,7 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodPost, "/wechat/push", Public, s.wechatPush, true},
 		{fiber.MethodGet, "/pending", SignedIn, s.pendingPage, false},
 		{fiber.MethodGet, "/pending/wait", SignedIn, s.pendingWait, false},
+		{fiber.MethodPost, "/pending/name", SignedIn, s.pendingName, false},
 		// Administration (issue 6): approval queue, users, pre-registration, online sessions,
 		// login and audit logs; and every signed-in user's own devices.
 		{fiber.MethodGet, "/admin/approvals", Admin, s.approvalsPage, false},
