@@ -803,20 +803,24 @@ func init() {
 	userDescEmail := userFields[4].Descriptor()
 	// user.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	user.EmailValidator = userDescEmail.Validators[0].(func(string) error)
+	// userDescTotpSecret is the schema descriptor for totp_secret field.
+	userDescTotpSecret := userFields[6].Descriptor()
+	// user.TotpSecretValidator is a validator for the "totp_secret" field. It is called by the builders before save.
+	user.TotpSecretValidator = userDescTotpSecret.Validators[0].(func(string) error)
 	// userDescRegisteredMethod is the schema descriptor for registered_method field.
-	userDescRegisteredMethod := userFields[6].Descriptor()
+	userDescRegisteredMethod := userFields[7].Descriptor()
 	// user.DefaultRegisteredMethod holds the default value on creation for the registered_method field.
 	user.DefaultRegisteredMethod = userDescRegisteredMethod.Default.(string)
 	// user.RegisteredMethodValidator is a validator for the "registered_method" field. It is called by the builders before save.
 	user.RegisteredMethodValidator = userDescRegisteredMethod.Validators[0].(func(string) error)
 	// userDescRegisteredIP is the schema descriptor for registered_ip field.
-	userDescRegisteredIP := userFields[7].Descriptor()
+	userDescRegisteredIP := userFields[8].Descriptor()
 	// user.DefaultRegisteredIP holds the default value on creation for the registered_ip field.
 	user.DefaultRegisteredIP = userDescRegisteredIP.Default.(string)
 	// user.RegisteredIPValidator is a validator for the "registered_ip" field. It is called by the builders before save.
 	user.RegisteredIPValidator = userDescRegisteredIP.Validators[0].(func(string) error)
 	// userDescDecisionReason is the schema descriptor for decision_reason field.
-	userDescDecisionReason := userFields[10].Descriptor()
+	userDescDecisionReason := userFields[11].Descriptor()
 	// user.DefaultDecisionReason holds the default value on creation for the decision_reason field.
 	user.DefaultDecisionReason = userDescDecisionReason.Default.(string)
 	// user.DecisionReasonValidator is a validator for the "decision_reason" field. It is called by the builders before save.

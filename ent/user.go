@@ -33,6 +33,8 @@ type User struct {
 	Email *string `json:"email,omitempty"`
 	// PasswordHash holds the value of the "password_hash" field.
 	PasswordHash string `json:"-"`
+	// TotpSecret holds the value of the "totp_secret" field.
+	TotpSecret *string `json:"-"`
 	// RegisteredMethod holds the value of the "registered_method" field.
 	RegisteredMethod string `json:"registered_method,omitempty"`
 	// RegisteredIP holds the value of the "registered_ip" field.
@@ -153,7 +155,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case user.FieldID, user.FieldDecidedBy:
 			values[i] = new(sql.NullInt64)
-		case user.FieldStatus, user.FieldRole, user.FieldDisplayName, user.FieldAvatarURL, user.FieldEmail, user.FieldPasswordHash, user.FieldRegisteredMethod, user.FieldRegisteredIP, user.FieldDecisionReason:
+		case user.FieldStatus, user.FieldRole, user.FieldDisplayName, user.FieldAvatarURL, user.FieldEmail, user.FieldPasswordHash, user.FieldTotpSecret, user.FieldRegisteredMethod, user.FieldRegisteredIP, user.FieldDecisionReason:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDecidedAt, user.FieldLastLoginAt:
 			values[i] = new(sql.NullTime)
@@ -226,6 +228,13 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field password_hash", values[i])
 			} else if value.Valid {
 				_m.PasswordHash = value.String
+			}
+		case user.FieldTotpSecret:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field totp_secret", values[i])
+			} else if value.Valid {
+				_m.TotpSecret = new(string)
+				*_m.TotpSecret = value.String
 			}
 		case user.FieldRegisteredMethod:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -366,6 +375,8 @@ func (_m *User) String() string {
 	}
 	builder.WriteString(", ")
 	builder.WriteString("password_hash=<sensitive>")
+	builder.WriteString(", ")
+	builder.WriteString("totp_secret=<sensitive>")
 	builder.WriteString(", ")
 	builder.WriteString("registered_method=")
 	builder.WriteString(_m.RegisteredMethod)

@@ -45,6 +45,8 @@ type Login struct {
 	AttemptsPerMinute int
 	// LongPoll is how long a status request is held open waiting for a change.
 	LongPoll time.Duration
+	// Channels are the other ways in: website QR, Mini Program, WeCom, password.
+	Channels Channels
 }
 
 func (l Login) longPoll() time.Duration {

@@ -60,7 +60,7 @@ func (s *Server) nav(c *fiber.Ctx, p *auth.Principal) []layout.NavItem {
 	}
 	var items []layout.NavItem
 	for _, it := range all {
-		if allow(it.pol, p) != nil {
+		if allow(it.pol, p) != nil || (p.Method == auth.MethodBreakGlass && it.pol != Admin) {
 			continue
 		}
 		if s.Reports == nil && (it.href == "/projects" || it.href == "/overview" || it.href == "/upload") {

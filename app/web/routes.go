@@ -59,6 +59,14 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodPost, "/login/phone/verify", Public, s.phoneVerify, false},
 		{fiber.MethodGet, "/wechat/push", Public, s.wechatPushVerify, true},
 		{fiber.MethodPost, "/wechat/push", Public, s.wechatPush, true},
+		// More ways in (issue 5): password fallback, break-glass admin, Open Platform website
+		// QR, WeCom; the Mini Program API is appended below when configured.
+		{fiber.MethodGet, "/login/password", Public, s.passwordPage, false},
+		{fiber.MethodPost, "/login/password", Public, s.passwordSignIn, false},
+		{fiber.MethodGet, "/profile/password", Active, s.setPasswordPage, false},
+		{fiber.MethodPost, "/profile/password", Active, s.setPassword, false},
+		{fiber.MethodGet, "/breakglass", Public, s.breakGlassPage, false},
+		{fiber.MethodPost, "/breakglass", Public, s.breakGlassSignIn, false},
 		{fiber.MethodGet, "/pending", SignedIn, s.pendingPage, false},
 		{fiber.MethodGet, "/pending/wait", SignedIn, s.pendingWait, false},
 		{fiber.MethodPost, "/pending/name", SignedIn, s.pendingName, false},
@@ -116,7 +124,7 @@ func (s *Server) routeTable() []Route {
 		}
 	}
 	for i := range rs {
-		rs[i].Handler = s.guard(rs[i].Policy, rs[i].Handler)
+		rs[i].Handler = s.breakGlassGate(rs[i], s.guard(rs[i].Policy, rs[i].Handler))
 	}
 	return rs
 }

@@ -522,6 +522,7 @@ var (
 		{Name: "avatar_url", Type: field.TypeString, Size: 1024, Default: ""},
 		{Name: "email", Type: field.TypeString, Unique: true, Nullable: true, Size: 254},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
+		{Name: "totp_secret", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "registered_method", Type: field.TypeString, Size: 32, Default: ""},
 		{Name: "registered_ip", Type: field.TypeString, Size: 64, Default: ""},
 		{Name: "decided_by", Type: field.TypeInt, Nullable: true},

@@ -24,6 +24,9 @@ func (User) Fields() []ent.Field {
 		field.String("email").Optional().Nillable().Unique().MaxLen(254),
 		// Argon2id PHC string; empty for accounts that only scan in.
 		field.String("password_hash").Optional().Sensitive(),
+		// Base32 TOTP secret of a break-glass admin (mis user create-admin); its presence is
+		// what makes the account break-glass: it signs in only at /breakglass, with a code.
+		field.String("totp_secret").Optional().Nillable().Sensitive().MaxLen(64),
 		// How and from where the account was first created: the approval queue shows them.
 		field.String("registered_method").Default("").MaxLen(32),
 		field.String("registered_ip").Default("").MaxLen(64),

@@ -31,6 +31,8 @@ const (
 	FieldEmail = "email"
 	// FieldPasswordHash holds the string denoting the password_hash field in the database.
 	FieldPasswordHash = "password_hash"
+	// FieldTotpSecret holds the string denoting the totp_secret field in the database.
+	FieldTotpSecret = "totp_secret"
 	// FieldRegisteredMethod holds the string denoting the registered_method field in the database.
 	FieldRegisteredMethod = "registered_method"
 	// FieldRegisteredIP holds the string denoting the registered_ip field in the database.
@@ -128,6 +130,7 @@ var Columns = []string{
 	FieldAvatarURL,
 	FieldEmail,
 	FieldPasswordHash,
+	FieldTotpSecret,
 	FieldRegisteredMethod,
 	FieldRegisteredIP,
 	FieldDecidedBy,
@@ -169,6 +172,8 @@ var (
 	AvatarURLValidator func(string) error
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
+	// TotpSecretValidator is a validator for the "totp_secret" field. It is called by the builders before save.
+	TotpSecretValidator func(string) error
 	// DefaultRegisteredMethod holds the default value on creation for the "registered_method" field.
 	DefaultRegisteredMethod string
 	// RegisteredMethodValidator is a validator for the "registered_method" field. It is called by the builders before save.
@@ -284,6 +289,11 @@ func ByEmail(opts ...sql.OrderTermOption) OrderOption {
 // ByPasswordHash orders the results by the password_hash field.
 func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPasswordHash, opts...).ToFunc()
+}
+
+// ByTotpSecret orders the results by the totp_secret field.
+func ByTotpSecret(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldTotpSecret, opts...).ToFunc()
 }
 
 // ByRegisteredMethod orders the results by the registered_method field.

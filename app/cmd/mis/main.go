@@ -4,7 +4,7 @@
 //	mis [serve]   run the web app (default)
 //	mis migrate   apply pending database migrations and exit
 //	mis sandbox   run the WeChat sandbox alone
-//	mis user      grant a role (the first admin) or list users
+//	mis user      grant a role (the first admin), list users, create the break-glass admin
 //	mis audit     verify the audit log's hash chain
 //	mis help      list subcommands and configuration variables
 package main

@@ -61,6 +61,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if login.Channels, err = loginChannels(d, sandbox, sandboxCfg); err != nil {
+		return fail(stderr, err)
+	}
 	rep, err := reports.New(d.store, reports.Config{
 		DataDir:  d.cfg.DataDir,
 		MaxBytes: d.cfg.UploadMaxBytes,

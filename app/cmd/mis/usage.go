@@ -20,6 +20,7 @@ Usage:
   mis report stats FILE… [--json] [--sla EXPR]…   offline statistics and SLA gate, no server
   mis user grant --role admin <phone|user id>   make the first admin (audited)
   mis user list [--status S] [-q TEXT]          list users with their ids
+  mis user create-admin --email E [--name N]    the break-glass admin (password + TOTP, audited)
   mis audit verify   check the audit log's hash chain; exit 1 naming the first bad row
   mis help       this text
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
 	"strings"
 	"text/tabwriter"
@@ -14,11 +15,11 @@ import (
 	entuser "scanboard/ent/user"
 )
 
-// userCmd is `mis user grant|list`: the bootstrap of the first admin and a look at who
+// userCmd is `mis user grant|list|create-admin`: the bootstrap of the first admin and a look at who
 // exists, from the server's shell.
 func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "mis user: say grant or list (mis user grant --role admin <phone|user id>)")
+		fmt.Fprintln(stderr, "mis user: say grant, list or create-admin (mis user grant --role admin <phone|user id>)")
 		return 2
 	}
 	switch args[0] {
@@ -26,8 +27,10 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return userGrant(ctx, args[1:], getenv, stdout, stderr)
 	case "list":
 		return userList(ctx, args[1:], getenv, stdout, stderr)
+	case "create-admin":
+		return userCreateAdmin(ctx, args[1:], getenv, os.Stdin, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "mis user: unknown subcommand %q (grant or list)\n", args[0])
+		fmt.Fprintf(stderr, "mis user: unknown subcommand %q (grant, list or create-admin)\n", args[0])
 		return 2
 	}
 }
