@@ -49,6 +49,8 @@ type Config struct {
 	WeChat WeChat
 	Login  Login
 	Admin  Admin
+	// Channels are the other ways in: website QR, Mini Program, WeCom (channels.go).
+	Channels Channels
 }
 
 // Admin holds the administration settings: the session cap, auto-approval, the recent
@@ -146,6 +148,16 @@ var Vars = []Var{
 	{"MIS_ADMIN_TEMPLATE_WAITING", "(sandbox: sandbox-waiting)", "OA template id sent to admins when a new user waits; empty: off"},
 	{"MIS_ADMIN_TEMPLATE_APPROVED", "(sandbox: sandbox-approved)", "OA template id sent to a user when approved; empty: off"},
 	{"MIS_ADMIN_TEMPLATE_REJECTED", "(sandbox: sandbox-rejected)", "OA template id sent to a user when rejected; empty: off"},
+	// More ways in (issue 5): see Channels.
+	{"MIS_LOGIN_QR", "auto", "QR on /login: auto (website when MIS_WECHAT_WEBSITE_APPID is set, else oa), oa, or website (the Open Platform's inline QR; the sandbox's website app in development)"},
+	{"MIS_WECHAT_WEBSITE_APPID", "(empty: off; sandbox in development)", "Open Platform website app (qrconnect, snsapi_login) appid"},
+	{"MIS_WECHAT_WEBSITE_SECRET", "", "Open Platform website app secret (required with its appid)"},
+	{"MIS_WECHAT_MP_APPID", "(empty: off; sandbox in development)", "Mini Program appid for the /api/mp/ JSON API"},
+	{"MIS_WECHAT_MP_SECRET", "", "Mini Program secret (required with its appid)"},
+	{"MIS_MP_LOGIN_KEY_TTL", "168h", "lifetime of a Mini Program login key (the bearer token of /api/mp/)"},
+	{"MIS_WECOM_CORPID", "(empty: off; sandbox in development)", "WeCom corp id for WeCom web login (its members skip the queue with MIS_AUTO_APPROVE_WECOM)"},
+	{"MIS_WECOM_SECRET", "", "secret of the WeCom self-built app (required with the corp id)"},
+	{"MIS_WECOM_AGENTID", "", "AgentID of the WeCom self-built app (required with the corp id)"},
 }
 
 // VarError is a bad value, reported as one line naming the variable.
@@ -285,6 +297,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Login.SMSProvider == "sandbox" && !c.Sandbox() {
 		l.fail("MIS_SMS_PROVIDER", "sandbox", "the sandbox SMS inbox exists only with the built-in WeChat sandbox")
 	}
+	c.Channels = l.channels(c.Sandbox())
 	if l.err != nil {
 		return Config{}, l.err
 	}

@@ -15,6 +15,9 @@ type Channels struct {
 	// Website is the Open Platform website app (qrconnect, snsapi_login). When set, /login
 	// shows its inline QR instead of the OA QR, and /login/website redirects to its page.
 	Website *wechat.Client
+	// InlineWebsite puts the website app's inline QR on /login instead of the OA QR
+	// (MIS_LOGIN_QR=website, or auto with the Open Platform configured).
+	InlineWebsite bool
 	// MiniProgram answers the Mini Program's JSON API under /api/mp/.
 	MiniProgram *wechat.Client
 	// MiniKeyTTL is how long a Mini Program login key lives (0: 7 days).

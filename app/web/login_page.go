@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -49,9 +50,21 @@ func (s *Server) loginPage(c *fiber.Ctx) error {
 		Device:     string(info.Device),
 		OwnQR:      s.Login.OwnQR,
 		PhoneLogin: s.Login.Phones != nil,
+		Password:   s.Login.Channels.Passwords != nil,
+		WeCom:      s.Login.Channels.WeCom != nil,
 	}
 	if m.Device == string(auth.DeviceWeChat) {
 		m.Device = string(auth.DeviceDesktop) // ?qr=1: show the QR inside WeChat too
+	}
+	// The QR channel is configuration (MIS_LOGIN_QR): the Open Platform's inline QR when
+	// chosen and configured, the OA QR otherwise.
+	if s.Login.Channels.InlineWebsite && s.Login.Channels.Website != nil && m.Device != string(auth.DeviceMobile) {
+		in, err := s.websiteInline(c)
+		if err != nil {
+			return err
+		}
+		opts, _ := json.Marshal(in.Options)
+		m.Website = &login.WebsiteQR{ScriptURL: in.ScriptURL, Options: string(opts)}
 	}
 	pg := s.page(c, "login.title")
 	pg.Asset = s.Assets.Path

@@ -146,13 +146,17 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 		"img-src 'self' data: blob:",
 		"font-src 'self'",
 		"connect-src 'self'",
-		"frame-src 'self'",
+		"frame-src " + s.frameSrc(),
 		"object-src 'none'",
 		"base-uri 'none'",
 		"form-action 'self'",
-		"frame-ancestors 'none'",
+		"frame-ancestors " + s.frameAncestors(c),
 	}, "; "))
-	h.Set("X-Frame-Options", "DENY")
+	if s.frameAncestors(c) == "'self'" {
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+	} else {
+		h.Set("X-Frame-Options", "DENY")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")

@@ -67,6 +67,8 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodPost, "/profile/password", Active, s.setPassword, false},
 		{fiber.MethodGet, "/breakglass", Public, s.breakGlassPage, false},
 		{fiber.MethodPost, "/breakglass", Public, s.breakGlassSignIn, false},
+		{fiber.MethodGet, "/login/website", Public, s.loginWebsite, false},
+		{fiber.MethodGet, websiteCallbackPath, Public, s.loginWebsiteCallback, false},
 		{fiber.MethodGet, "/pending", SignedIn, s.pendingPage, false},
 		{fiber.MethodGet, "/pending/wait", SignedIn, s.pendingWait, false},
 		{fiber.MethodPost, "/pending/name", SignedIn, s.pendingName, false},

@@ -7,6 +7,16 @@ type Model struct {
 	Device     string // desktop, mobile (wechat is redirected before rendering)
 	OwnQR      bool   // the QR opens our own page instead of the Official Account
 	PhoneLogin bool   // phone-code sign-in is available
+	// Website, when set, replaces the OA QR with the Open Platform's inline QR panel.
+	Website  *WebsiteQR
+	Password bool // the password form is offered as a secondary way
+	WeCom    bool // WeCom web login is offered as a secondary way
+}
+
+// WebsiteQR is what the inline Open Platform QR needs: WeChat's script and its options.
+type WebsiteQR struct {
+	ScriptURL string
+	Options   string // JSON for new WxLogin(…)
 }
 
 // ConfirmModel is the phone's "sign in on that computer?" page.
