@@ -57,6 +57,12 @@ var expectedPolicy = map[string]web.Policy{
 	"POST /breakglass":            web.Public,
 	"GET /login/website":          web.Public,
 	"GET /login/website/callback": web.Public,
+	"POST /api/mp/login":          web.Public,
+	"POST /api/mp/logout":         web.Public,
+	"POST /api/mp/profile":        web.Public,
+	"POST /api/mp/phone":          web.Public,
+	"POST /api/mp/scan":           web.Public,
+	"POST /api/mp/confirm":        web.Public,
 	// Uploads and tokens (issue 7); the API authenticates with bearer tokens itself.
 	"GET /upload":                     web.Active,
 	"POST /upload/projects/:key/runs": web.Active,

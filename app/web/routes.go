@@ -60,7 +60,8 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodGet, "/wechat/push", Public, s.wechatPushVerify, true},
 		{fiber.MethodPost, "/wechat/push", Public, s.wechatPush, true},
 		// More ways in (issue 5): password fallback, break-glass admin, Open Platform website
-		// QR, WeCom; the Mini Program API is appended below when configured.
+		// QR, the Mini Program's JSON API (its own bearer login key, hence NoCSRF), WeCom.
+		// Each answers 404 while its channel is not configured.
 		{fiber.MethodGet, "/login/password", Public, s.passwordPage, false},
 		{fiber.MethodPost, "/login/password", Public, s.passwordSignIn, false},
 		{fiber.MethodGet, "/profile/password", Active, s.setPasswordPage, false},
@@ -69,6 +70,12 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodPost, "/breakglass", Public, s.breakGlassSignIn, false},
 		{fiber.MethodGet, "/login/website", Public, s.loginWebsite, false},
 		{fiber.MethodGet, websiteCallbackPath, Public, s.loginWebsiteCallback, false},
+		{fiber.MethodPost, "/api/mp/login", Public, s.mpLogin, true},
+		{fiber.MethodPost, "/api/mp/logout", Public, s.mpLogout, true},
+		{fiber.MethodPost, "/api/mp/profile", Public, s.mpProfile, true},
+		{fiber.MethodPost, "/api/mp/phone", Public, s.mpPhone, true},
+		{fiber.MethodPost, "/api/mp/scan", Public, s.mpScan, true},
+		{fiber.MethodPost, "/api/mp/confirm", Public, s.mpConfirm, true},
 		{fiber.MethodGet, "/pending", SignedIn, s.pendingPage, false},
 		{fiber.MethodGet, "/pending/wait", SignedIn, s.pendingWait, false},
 		{fiber.MethodPost, "/pending/name", SignedIn, s.pendingName, false},
