@@ -63,6 +63,8 @@ var expectedPolicy = map[string]web.Policy{
 	"POST /api/mp/phone":          web.Public,
 	"POST /api/mp/scan":           web.Public,
 	"POST /api/mp/confirm":        web.Public,
+	"GET /login/wecom":            web.Public,
+	"GET /login/wecom/callback":   web.Public,
 	// Uploads and tokens (issue 7); the API authenticates with bearer tokens itself.
 	"GET /upload":                     web.Active,
 	"POST /upload/projects/:key/runs": web.Active,

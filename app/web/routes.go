@@ -70,6 +70,8 @@ func (s *Server) routeTable() []Route {
 		{fiber.MethodPost, "/breakglass", Public, s.breakGlassSignIn, false},
 		{fiber.MethodGet, "/login/website", Public, s.loginWebsite, false},
 		{fiber.MethodGet, websiteCallbackPath, Public, s.loginWebsiteCallback, false},
+		{fiber.MethodGet, "/login/wecom", Public, s.loginWeCom, false},
+		{fiber.MethodGet, wecomCallbackPath, Public, s.loginWeComCallback, false},
 		{fiber.MethodPost, "/api/mp/login", Public, s.mpLogin, true},
 		{fiber.MethodPost, "/api/mp/logout", Public, s.mpLogout, true},
 		{fiber.MethodPost, "/api/mp/profile", Public, s.mpProfile, true},
