@@ -66,7 +66,7 @@ func (s *Server) middleware() {
 	// Safe requests get their token here; unsafe ones are checked by the route itself (see
 	// New), so a method no route takes is answered 405, not 403.
 	s.app.Use(func(c *fiber.Ctx) error {
-		if isSafe(c.Method()) && wantsToken(c.Path()) {
+		if isSafe(c.Method()) && wantsToken(c.Path()) && !isBackground(c) {
 			return s.csrf(c)
 		}
 		return c.Next()
@@ -206,4 +206,14 @@ func wantsToken(path string) bool {
 		}
 	}
 	return true
+}
+
+// isBackground reports a script's own request (a long-poll, a chart's JSON), as Fetch
+// Metadata tells: it renders no form, so it gets no CSRF token, and the token middleware
+// must not save the session at its end — a long-poll that outlives a session rotation
+// would write the retired id back and hand it to the browser. htmx requests fetch page
+// fragments that may hold forms, so they keep their token.
+func isBackground(c *fiber.Ctx) bool {
+	mode := c.Get("Sec-Fetch-Mode")
+	return mode != "" && mode != "navigate" && c.Get("HX-Request") == ""
 }

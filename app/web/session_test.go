@@ -225,3 +225,28 @@ func TestSESS06_BackgroundRequestsDoNotRotate(t *testing.T) {
 		t.Fatalf("navigation: %d, rotated %v", resp.StatusCode, b.cookies["mis_sid"] != before)
 	}
 }
+
+func TestBackgroundRequestsNeverSetTheSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	u := e.user("pending", "employee", "waiting")
+	b := e.browser()
+	b.login(u)
+	old := b.cookies["mis_sid"]
+	e.store.Client.User.UpdateOne(u).SetStatus("active").ExecX(context.Background())
+	// The pending page's long-poll, sent with the old id before the page navigates on.
+	poll := e.browser()
+	poll.cookies["mis_sid"] = old
+	if resp := poll.get("/pending/wait?since=active", "Sec-Fetch-Mode", "cors"); len(resp.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a background request set cookies: %v", resp.Header.Values("Set-Cookie"))
+	}
+	if resp := b.get("/", "Sec-Fetch-Mode", "navigate"); resp.StatusCode != 200 || b.cookies["mis_sid"] == old {
+		t.Fatalf("navigation after approval: %d, rotated %v", resp.StatusCode, b.cookies["mis_sid"] != old)
+	}
+	// A late answer on the old id must not hand the browser its retired id back.
+	if resp := poll.get("/pending/wait?since=active", "Sec-Fetch-Mode", "cors"); len(resp.Header.Values("Set-Cookie")) != 0 {
+		t.Fatalf("a late background request set cookies: %v", resp.Header.Values("Set-Cookie"))
+	}
+	if resp := b.get("/", "Sec-Fetch-Mode", "navigate"); resp.StatusCode != 200 {
+		t.Fatalf("the rotated session was lost: %d", resp.StatusCode)
+	}
+}
