@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"strconv"
 	"time"
 
 	"scanboard/app/apperr"
@@ -207,47 +206,7 @@ func (p *Phones) VerifyBind(ctx context.Context, userID int, raw, code string) (
 	if rec.UserID != userID {
 		return BindResult{}, apperr.E(op, apperr.Invalid, apperr.Key("phone.error.wrong"), "code was sent for another account")
 	}
-	out := BindResult{Phone: phone, UserID: userID}
-	now := p.now().UTC()
-	err = p.st.Tx(ctx, func(tx *ent.Tx) error {
-		b, err := tx.PhoneBinding.Query().Where(phonebinding.Phone(phone)).WithUser().Only(ctx)
-		if ent.IsNotFound(err) {
-			return tx.PhoneBinding.Create().SetPhone(phone).SetSource(phonebinding.SourceSms).
-				SetVerifiedAt(now).SetUserID(userID).Exec(ctx)
-		}
-		if err != nil {
-			return err
-		}
-		owner := b.Edges.User
-		switch {
-		case owner.ID == userID:
-			return b.Update().SetVerifiedAt(now).Exec(ctx)
-		case b.VerifiedAt != nil || b.Source != phonebinding.SourcePreregistered:
-			return apperr.E(op, apperr.Conflict, apperr.Key("phone.error.already_bound"), "number verified on another account")
-		case owner.Status != user.StatusPending && owner.Status != user.StatusActive:
-			return apperr.E(op, apperr.Conflict, apperr.Key("phone.error.already_bound"), "pre-registered account is "+string(owner.Status))
-		}
-		// Pre-registered by an admin: this person joins that account.
-		if err := tx.WeChatIdentity.Update().Where(wechatIdentityOf(userID)).SetUserID(owner.ID).Exec(ctx); err != nil {
-			return err
-		}
-		if err := b.Update().SetVerifiedAt(now).Exec(ctx); err != nil {
-			return err
-		}
-		if err := tx.User.UpdateOneID(userID).SetStatus(user.StatusDisabled).
-			SetDecisionReason("merged into pre-registered account #" + strconv.Itoa(owner.ID)).Exec(ctx); err != nil {
-			return err
-		}
-		out.UserID, out.Joined = owner.ID, true
-		return nil
-	})
-	if err != nil {
-		if apperr.KindOf(err) != apperr.Other {
-			return BindResult{}, err
-		}
-		return BindResult{}, apperr.E(op, apperr.Unavailable, err)
-	}
-	return out, nil
+	return BindVerifiedPhone(ctx, p.st, p.now(), userID, phone, phonebinding.SourceSms)
 }
 
 // VerifySignIn checks a sign-in code and returns the account holding the number.

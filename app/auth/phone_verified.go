@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -55,10 +56,11 @@ func BindVerifiedPhone(ctx context.Context, st *store.Store, now time.Time, user
 		return nil
 	})
 	if err != nil {
-		if apperr.KindOf(err) != apperr.Other {
+		var ae *apperr.Error
+		if errors.As(err, &ae) { // a refusal decided above
 			return BindResult{}, err
 		}
-		return BindResult{}, apperr.E(op, apperr.Unavailable, err)
+		return BindResult{}, apperr.E(op, apperr.Unavailable, err) // the database failed
 	}
 	return out, nil
 }
