@@ -62,8 +62,13 @@ func TestWEB04_WEB05_WEB07_WEB08_SecurityHeaders(t *testing.T) {
 func TestWEB01_CSRF(t *testing.T) {
 	e := newEnv(t)
 	u := e.user("active", "employee", "csrf")
+	// A token from before sign-in belongs to the retired session id.
 	b := e.browser()
+	before := b.csrf()
 	b.login(u)
+	if after := b.csrf(); after == before || after == "" {
+		t.Fatalf("token %q kept across sign-in", after)
+	}
 	other := e.browser()
 	otherToken := other.csrf()
 	tests := []struct {
@@ -75,6 +80,7 @@ func TestWEB01_CSRF(t *testing.T) {
 		{"missing token", "-", nil, http.StatusForbidden},
 		{"wrong token", "not-a-token", nil, http.StatusForbidden},
 		{"other session's token", otherToken, nil, http.StatusForbidden},
+		{"token of the session before sign-in", before, nil, http.StatusForbidden},
 		{"cross-site fetch", "", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
 		{"valid", "", nil, http.StatusSeeOther},
 	}

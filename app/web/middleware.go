@@ -13,7 +13,6 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/csrf"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
@@ -48,42 +47,17 @@ func (s *Server) middleware() {
 		},
 	}))
 	s.app.Use(s.rejectCrossSite)
-	s.csrf = csrf.New(csrf.Config{
-		Session:        s.sessions,
-		SessionKey:     "csrf",
-		ContextKey:     localCSRF,
-		Extractor:      csrfExtractor,
-		CookieSameSite: "Lax",
-		CookieSecure:   s.secure(),
-		// The token lives in the server-side session (synchroniser pattern); this cookie name
-		// is unused, but must not clash with the session cookie.
-		CookieName: "mis_csrf_unused",
-		Expiration: s.SessionAbsolute,
-		ErrorHandler: func(c *fiber.Ctx, err error) error {
-			return apperr.E("web.csrf", apperr.Forbidden, apperr.Key("error.csrf"), err)
-		},
-	})
-	// Safe requests get their token here; unsafe ones are checked by the route itself (see
+	// The session first: it may end or rotate the session, and the token is derived from
+	// the id that the response leaves the browser with.
+	s.app.Use(s.loadPrincipal)
+	// Pages get their token here; unsafe requests are checked by the route itself (see
 	// New), so a method no route takes is answered 405, not 403.
 	s.app.Use(func(c *fiber.Ctx) error {
 		if isSafe(c.Method()) && wantsToken(c.Path()) && !isBackground(c) {
-			return s.csrf(c)
+			return s.issueCSRF(c)
 		}
 		return c.Next()
 	})
-	// After csrf: a rotation here must be the last session write of the request, or csrf
-	// would save its token under the id that was just retired.
-	s.app.Use(s.loadPrincipal)
-}
-
-func csrfExtractor(c *fiber.Ctx) (string, error) {
-	if t := c.Get("X-CSRF-Token"); t != "" {
-		return t, nil
-	}
-	if t := c.FormValue("_csrf"); t != "" {
-		return t, nil
-	}
-	return "", csrf.ErrTokenNotFound
 }
 
 // rejectCrossSite refuses unsafe requests the browser marks as cross-site (Fetch Metadata),

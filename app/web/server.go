@@ -61,7 +61,6 @@ type Server struct {
 	Deps
 	app      *fiber.App
 	sessions *session.Store
-	csrf     fiber.Handler
 	routes   []Route
 }
 
@@ -109,7 +108,7 @@ func New(d Deps) *Server {
 		case r.NoCSRF:
 			s.app.Add(r.Method, r.Path, r.Handler)
 		default:
-			s.app.Add(r.Method, r.Path, s.csrf, r.Handler)
+			s.app.Add(r.Method, r.Path, s.checkCSRF, r.Handler)
 		}
 	}
 	return s

@@ -66,7 +66,10 @@ func (s *Server) loadPrincipal(c *fiber.Ctx) error {
 	}
 	uid, ok := sess.Get(sessUser).(int)
 	if !ok {
-		return c.Next() // an anonymous session (CSRF token, flash) or a fresh one
+		if !sess.Fresh() {
+			c.Locals(localSID, sess.ID()) // an anonymous session (CSRF token, flash)
+		}
+		return c.Next()
 	}
 	now := s.Now()
 	created, _ := sess.Get(sessCreated).(int64)
@@ -88,6 +91,7 @@ func (s *Server) loadPrincipal(c *fiber.Ctx) error {
 	// before the change, a chart's JSON) answers long after, or alongside, others still
 	// carrying the old id, and rotating there signed those out; and an unsafe request keeps
 	// its CSRF check on the id it was made for.
+	c.Locals(localSID, sess.ID())
 	if priv := string(p.Role) + "/" + string(p.Status); sess.Get(sessPriv) != priv && isNavigation(c) {
 		if err := s.rotate(c, sess, priv); err != nil {
 			return err
@@ -112,6 +116,7 @@ func (s *Server) endSession(c *fiber.Ctx, sess *session.Session, reason string) 
 	if err := sess.Destroy(); err != nil {
 		return apperr.E("web.endSession", apperr.Unavailable, err)
 	}
+	c.Locals(localSID, "")
 	return c.Next()
 }
 
@@ -126,6 +131,7 @@ func (s *Server) rotate(c *fiber.Ctx, sess *session.Session, priv string) error 
 	if err := sess.Save(); err != nil {
 		return apperr.E("web.rotate", apperr.Unavailable, err)
 	}
+	c.Locals(localSID, newID)
 	return s.Sessions.Rotate(c.UserContext(), old, newID)
 }
 
@@ -155,6 +161,7 @@ func (s *Server) StartSession(c *fiber.Ctx, p *auth.Principal, method string) er
 	if err := sess.Save(); err != nil {
 		return apperr.E(op, apperr.Unavailable, err)
 	}
+	c.Locals(localSID, id)
 	err = s.Sessions.Create(c.UserContext(), auth.NewSession{
 		ID: id, UserID: p.UserID, Method: method, IP: c.IP(),
 		UserAgent: c.Get(fiber.HeaderUserAgent), Expires: now.Add(s.SessionAbsolute),
@@ -186,6 +193,7 @@ func (s *Server) EndSession(c *fiber.Ctx, reason string) error {
 	if err := sess.Destroy(); err != nil {
 		return apperr.E("web.EndSession", apperr.Unavailable, err)
 	}
+	c.Locals(localSID, "")
 	return nil
 }
 
