@@ -160,7 +160,11 @@ func ensureDir(dsn string) error {
 	return nil
 }
 
-func entDialect(d Dialect) string {
+func entDialect(d Dialect) string { return d.Ent() }
+
+// Ent is the name ent's SQL builder knows the dialect by (entsql.Dialect), for the few
+// queries written with the builder instead of the generated client.
+func (d Dialect) Ent() string {
 	if d == Postgres {
 		return dialect.Postgres
 	}
