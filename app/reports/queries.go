@@ -54,6 +54,16 @@ func (s *Service) ListRuns(ctx context.Context, v Viewer, projectKey string, pag
 // visibleRun loads a run if v may see its project; otherwise NotFound.
 func (s *Service) visibleRun(ctx context.Context, v Viewer, runID int) (*ent.Run, error) {
 	const op = "reports.Run"
+	st, found, err := s.runs.stamps(ctx, s.db, v, runID)
+	if err != nil {
+		return nil, apperr.E(op, apperr.Unavailable, err)
+	}
+	if !found {
+		return nil, apperr.E(op, apperr.NotFound, apperr.Key("error.run_not_found"), fmt.Sprintf("no run %d", runID))
+	}
+	if r, ok := s.runs.get(runID, st); ok {
+		return r, nil
+	}
 	q := s.db.Run.Query().Where(run.ID(runID))
 	if !v.SeesAll() {
 		q = q.Where(run.HasProjectWith(project.Or(project.Restricted(false), project.HasMembersWith(userIs(v.UserID)))))
@@ -65,6 +75,7 @@ func (s *Service) visibleRun(ctx context.Context, v Viewer, runID int) (*ent.Run
 	if err != nil {
 		return nil, apperr.E(op, apperr.Unavailable, err)
 	}
+	s.runs.put(r)
 	return r, nil
 }
 

@@ -53,6 +53,7 @@ type Service struct {
 	cfg  Config
 	root *os.Root // DataDir/uploads: every raw file lives below it
 	wake chan struct{}
+	runs *runCache // rows of recently viewed runs, checked on every use
 }
 
 // New returns a Service storing raw files below cfg.DataDir/uploads.
@@ -96,7 +97,7 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 	if err != nil {
 		return nil, apperr.E(op, apperr.Unavailable, err)
 	}
-	return &Service{st: st, db: st.Client, cfg: cfg, root: root, wake: make(chan struct{}, 1)}, nil
+	return &Service{st: st, db: st.Client, cfg: cfg, root: root, wake: make(chan struct{}, 1), runs: newRunCache(st.Dialect.Ent(), 1024)}, nil
 }
 
 // Close releases the upload directory handle.

@@ -1,0 +1,109 @@
+package reports
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"scanboard/ent"
+	"scanboard/ent/project"
+	"scanboard/ent/run"
+	"scanboard/ent/user"
+)
+
+// Every report page starts by loading its run with the project and the uploader: three
+// queries through ent. runCache keeps those rows per run and, on each call, checks them
+// with one joined query that also applies the viewer's visibility: the run's, the
+// project's and the uploader's updated_at (every write through ent sets it) must be what
+// was cached, or the rows are loaded afresh. Nothing is ever served without that check, so
+// a change made on another node is seen on the very next request, as before.
+type runCache struct {
+	dialect string
+	rows    *lru.Cache[int, *cachedRun]
+}
+
+type cachedRun struct {
+	run                   *ent.Run
+	runAt, projAt, userAt time.Time
+}
+
+func newRunCache(dialect string, size int) *runCache {
+	c, _ := lru.New[int, *cachedRun](size) // New fails only for a size ≤ 0
+	return &runCache{dialect: dialect, rows: c}
+}
+
+// stamps reads the three updated_at values of a run the viewer may see; found is false
+// when there is no such run or the viewer may not see it.
+func (c *runCache) stamps(ctx context.Context, db *ent.Client, v Viewer, runID int) (st cachedRun, found bool, err error) {
+	rt := entsql.Table(run.Table).As("r")
+	pt := entsql.Table(project.Table).As("p")
+	ut := entsql.Table(user.Table).As("u")
+	sel := entsql.Dialect(c.dialect).
+		Select(rt.C(run.FieldUpdatedAt), pt.C(project.FieldUpdatedAt), ut.C(user.FieldUpdatedAt)).
+		From(rt).
+		Join(pt).On(rt.C(run.FieldProjectID), pt.C(project.FieldID)).
+		LeftJoin(ut).On(rt.C(run.UploaderColumn), ut.C(user.FieldID)).
+		Where(entsql.EQ(rt.C(run.FieldID), runID))
+	if !v.SeesAll() {
+		sel.Where(entsql.Or(
+			entsql.EQ(pt.C(project.FieldRestricted), false),
+			entsql.In(pt.C(project.FieldID), entsql.Select(project.MembersPrimaryKey[0]).
+				From(entsql.Table(project.MembersTable)).
+				Where(entsql.EQ(project.MembersPrimaryKey[1], v.UserID))),
+		))
+	}
+	query, args := sel.Query()
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return st, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return st, false, rows.Err()
+	}
+	var userAt sql.NullTime
+	if err := rows.Scan(&st.runAt, &st.projAt, &userAt); err != nil {
+		return st, false, err
+	}
+	st.userAt = userAt.Time
+	return st, true, rows.Close()
+}
+
+// get returns a copy of the cached run if its stamps are still st.
+func (c *runCache) get(runID int, st cachedRun) (*ent.Run, bool) {
+	e, ok := c.rows.Get(runID)
+	if !ok || !e.runAt.Equal(st.runAt) || !e.projAt.Equal(st.projAt) || !e.userAt.Equal(st.userAt) {
+		return nil, false
+	}
+	return copyRun(e.run), true
+}
+
+// put keeps r, loaded with its project and uploader, under its own updated_at values.
+func (c *runCache) put(r *ent.Run) {
+	e := &cachedRun{run: copyRun(r), runAt: r.UpdatedAt}
+	if p := r.Edges.Project; p != nil {
+		e.projAt = p.UpdatedAt
+	}
+	if u := r.Edges.Uploader; u != nil {
+		e.userAt = u.UpdatedAt
+	}
+	c.rows.Add(r.ID, e)
+}
+
+// copyRun copies the run and its two edges, so a caller changing what it got cannot change
+// the cache.
+func copyRun(r *ent.Run) *ent.Run {
+	cp := *r
+	if p := r.Edges.Project; p != nil {
+		pc := *p
+		cp.Edges.Project = &pc
+	}
+	if u := r.Edges.Uploader; u != nil {
+		uc := *u
+		cp.Edges.Uploader = &uc
+	}
+	return &cp
+}
