@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"sync"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -26,6 +27,7 @@ type Bundle struct {
 	b       *goi18n.Bundle
 	matcher language.Matcher
 	tags    []language.Tag
+	locs    map[string]*Localizer // one per supported locale, shared by every request
 }
 
 // NewBundle loads the embedded locale files.
@@ -44,7 +46,11 @@ func NewBundle() (*Bundle, error) {
 			return nil, fmt.Errorf("i18n: %s: %w", name, err)
 		}
 	}
-	return &Bundle{b: b, matcher: language.NewMatcher(tags), tags: tags}, nil
+	bundle := &Bundle{b: b, matcher: language.NewMatcher(tags), tags: tags, locs: map[string]*Localizer{}}
+	for _, lang := range Supported {
+		bundle.locs[lang] = &Localizer{l: goi18n.NewLocalizer(b, lang), Lang: lang}
+	}
+	return bundle, nil
 }
 
 // Match picks the locale: choice (a cookie the user set) if supported, else the best match
@@ -67,27 +73,42 @@ func (b *Bundle) Match(choice, acceptLanguage, def string) string {
 	return def
 }
 
-// Localizer translates into one locale.
+// Localizer translates into one locale. It is safe for concurrent use.
 type Localizer struct {
 	l    *goi18n.Localizer
 	Lang string
+	// plain keeps the translations of messages without placeholders: go-i18n matches the
+	// language and looks the message up anew on every call, and a page asks for hundreds.
+	plain sync.Map // id → string
 }
 
-// Localizer returns a localizer for lang (one of Supported).
+// Localizer returns the localizer for lang; an unsupported lang gets a localizer of its own
+// (go-i18n falls back to the default language).
 func (b *Bundle) Localizer(lang string) *Localizer {
+	if l, ok := b.locs[lang]; ok {
+		return l
+	}
 	return &Localizer{l: goi18n.NewLocalizer(b.b, lang), Lang: lang}
 }
 
 // T translates id; data fills {{.Name}} placeholders. A missing id comes back as itself so
 // a gap is visible, and the catalogue test keeps gaps from shipping.
 func (l *Localizer) T(id string, data ...map[string]any) string {
+	if len(data) == 0 || data[0] == nil {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+	}
 	cfg := &goi18n.LocalizeConfig{MessageID: id}
 	if len(data) > 0 {
 		cfg.TemplateData = data[0]
 	}
 	s, err := l.l.Localize(cfg)
 	if err != nil || s == "" {
-		return id
+		return id // not kept: ids from outside the catalogue must not grow the cache
+	}
+	if cfg.TemplateData == nil {
+		l.plain.Store(id, s)
 	}
 	return s
 }

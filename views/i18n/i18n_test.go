@@ -66,3 +66,38 @@ func TestTranslate(t *testing.T) {
 		t.Fatalf("missing key = %q", got)
 	}
 }
+
+// TestTranslateKeepsPlainMessages: messages without placeholders are kept per locale, and
+// nothing else is: a message with data is rendered each time, an unknown id never kept.
+func TestTranslateKeepsPlainMessages(t *testing.T) {
+	b, _ := NewBundle()
+	en, zh := b.Localizer("en"), b.Localizer("zh-CN")
+	if b.Localizer("en") != en {
+		t.Fatal("a new localizer per call")
+	}
+	for range 2 {
+		if got := zh.T("nav.home"); got != "首页" {
+			t.Fatalf("zh nav.home = %q", got)
+		}
+		if got := en.T("nav.home"); got == "首页" || got == "nav.home" {
+			t.Fatalf("en nav.home = %q", got)
+		}
+	}
+	for _, name := range []string{"Li Lei", "Han Meimei"} {
+		if got := en.T("home.welcome", map[string]any{"Name": name}); got != "Welcome, "+name {
+			t.Fatalf("T = %q", got)
+		}
+	}
+	for i := range 3 {
+		id := "no.such.key." + string(rune('a'+i))
+		if got := en.T(id); got != id {
+			t.Fatalf("missing key = %q", got)
+		}
+		if _, kept := en.plain.Load(id); kept {
+			t.Fatalf("unknown id %q kept", id)
+		}
+	}
+	if _, kept := en.plain.Load("nav.home"); !kept {
+		t.Fatal("plain message not kept")
+	}
+}
