@@ -34,9 +34,9 @@ type Principal struct {
 
 // Sessions keeps the Session rows that mirror server-side sessions.
 type Sessions struct {
-	db      *ent.Client
-	dialect string
-	now     func() time.Time
+	db        *ent.Client
+	lookupSQL string // see Lookup; its one argument is the id hash
+	now       func() time.Time
 }
 
 // NewSessions returns the session service. now may be nil (time.Now).
@@ -44,7 +44,7 @@ func NewSessions(st *store.Store, now func() time.Time) *Sessions {
 	if now == nil {
 		now = time.Now
 	}
-	return &Sessions{db: st.Client, dialect: st.Dialect.Ent(), now: now}
+	return &Sessions{db: st.Client, lookupSQL: lookupQuery(st.Dialect.Ent()), now: now}
 }
 
 // HashID is how a session id is stored: hex SHA-256. The id has ≥128 random bits, so a
@@ -95,16 +95,7 @@ func (s *Sessions) Create(ctx context.Context, in NewSession) error {
 // query (ent's eager loading would take two).
 func (s *Sessions) Lookup(ctx context.Context, id string) (*Principal, error) {
 	const op = "auth.Sessions.Lookup"
-	st, ut := entsql.Table(session.Table).As("s"), entsql.Table(user.Table).As("u")
-	query, args := entsql.Dialect(s.dialect).
-		Select(st.C(session.FieldID), st.C(session.FieldMethod), st.C(session.FieldCreatedAt),
-			st.C(session.FieldExpiresAt), st.C(session.FieldRevokedAt),
-			ut.C(user.FieldID), ut.C(user.FieldDisplayName), ut.C(user.FieldAvatarURL),
-			ut.C(user.FieldRole), ut.C(user.FieldStatus)).
-		From(st).Join(ut).On(st.C(session.UserColumn), ut.C(user.FieldID)).
-		Where(entsql.EQ(st.C(session.FieldIDHash), HashID(id))).
-		Query()
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	rows, err := s.db.QueryContext(ctx, s.lookupSQL, HashID(id))
 	if err != nil {
 		return nil, apperr.E(op, apperr.Unavailable, err)
 	}
@@ -128,6 +119,20 @@ func (s *Sessions) Lookup(ctx context.Context, id string) (*Principal, error) {
 		return nil, nil
 	}
 	return &p, nil
+}
+
+// lookupQuery is Lookup's query, built once: the session by id hash, joined with its user.
+func lookupQuery(dialect string) string {
+	st, ut := entsql.Table(session.Table).As("s"), entsql.Table(user.Table).As("u")
+	query, _ := entsql.Dialect(dialect).
+		Select(st.C(session.FieldID), st.C(session.FieldMethod), st.C(session.FieldCreatedAt),
+			st.C(session.FieldExpiresAt), st.C(session.FieldRevokedAt),
+			ut.C(user.FieldID), ut.C(user.FieldDisplayName), ut.C(user.FieldAvatarURL),
+			ut.C(user.FieldRole), ut.C(user.FieldStatus)).
+		From(st).Join(ut).On(st.C(session.UserColumn), ut.C(user.FieldID)).
+		Where(entsql.EQ(st.C(session.FieldIDHash), "")).
+		Query()
+	return query
 }
 
 // Touch records activity on a session.

@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	entsql "entgo.io/ent/dialect/sql"
@@ -21,8 +22,10 @@ import (
 // was cached, or the rows are loaded afresh. Nothing is ever served without that check, so
 // a change made on another node is seen on the very next request, as before.
 type runCache struct {
-	dialect string
-	rows    *lru.Cache[int, *cachedRun]
+	rows *lru.Cache[int, *cachedRun]
+	// The stamps query, built once: for viewers who see every project (argument: the run
+	// id) and for the others (run id, user id; ent writes the boolean inline).
+	allSQL, memberSQL string
 }
 
 type cachedRun struct {
@@ -32,31 +35,49 @@ type cachedRun struct {
 
 func newRunCache(dialect string, size int) *runCache {
 	c, _ := lru.New[int, *cachedRun](size) // New fails only for a size ≤ 0
-	return &runCache{dialect: dialect, rows: c}
+	all, _ := stampsQuery(dialect, false).Query()
+	member, args := stampsQuery(dialect, true).Query()
+	if len(args) != 2 || args[0] != runArg || args[1] != userArg {
+		panic(fmt.Sprintf("reports: the stamps query takes %v, not (run id, user id)", args))
+	}
+	return &runCache{rows: c, allSQL: all, memberSQL: member}
+}
+
+// Placeholder arguments, checked against the builder's order once.
+const runArg, userArg = -1, -2
+
+// stampsQuery reads the three updated_at values of a run, for a viewer limited to
+// unrestricted projects and their own when limited is true.
+func stampsQuery(dialect string, limited bool) *entsql.Selector {
+	rt := entsql.Table(run.Table).As("r")
+	pt := entsql.Table(project.Table).As("p")
+	ut := entsql.Table(user.Table).As("u")
+	sel := entsql.Dialect(dialect).
+		Select(rt.C(run.FieldUpdatedAt), pt.C(project.FieldUpdatedAt), ut.C(user.FieldUpdatedAt)).
+		From(rt).
+		Join(pt).On(rt.C(run.FieldProjectID), pt.C(project.FieldID)).
+		LeftJoin(ut).On(rt.C(run.UploaderColumn), ut.C(user.FieldID)).
+		Where(entsql.EQ(rt.C(run.FieldID), runArg))
+	if limited {
+		sel.Where(entsql.Or(
+			entsql.EQ(pt.C(project.FieldRestricted), false),
+			entsql.In(pt.C(project.FieldID), entsql.Select(project.MembersPrimaryKey[0]).
+				From(entsql.Table(project.MembersTable)).
+				Where(entsql.EQ(project.MembersPrimaryKey[1], userArg))),
+		))
+	}
+	return sel
 }
 
 // stamps reads the three updated_at values of a run the viewer may see; found is false
 // when there is no such run or the viewer may not see it.
 func (c *runCache) stamps(ctx context.Context, db *ent.Client, v Viewer, runID int) (st cachedRun, found bool, err error) {
-	rt := entsql.Table(run.Table).As("r")
-	pt := entsql.Table(project.Table).As("p")
-	ut := entsql.Table(user.Table).As("u")
-	sel := entsql.Dialect(c.dialect).
-		Select(rt.C(run.FieldUpdatedAt), pt.C(project.FieldUpdatedAt), ut.C(user.FieldUpdatedAt)).
-		From(rt).
-		Join(pt).On(rt.C(run.FieldProjectID), pt.C(project.FieldID)).
-		LeftJoin(ut).On(rt.C(run.UploaderColumn), ut.C(user.FieldID)).
-		Where(entsql.EQ(rt.C(run.FieldID), runID))
-	if !v.SeesAll() {
-		sel.Where(entsql.Or(
-			entsql.EQ(pt.C(project.FieldRestricted), false),
-			entsql.In(pt.C(project.FieldID), entsql.Select(project.MembersPrimaryKey[0]).
-				From(entsql.Table(project.MembersTable)).
-				Where(entsql.EQ(project.MembersPrimaryKey[1], v.UserID))),
-		))
+	var rows *sql.Rows
+	if v.SeesAll() {
+		rows, err = db.QueryContext(ctx, c.allSQL, runID)
+	} else {
+		rows, err = db.QueryContext(ctx, c.memberSQL, runID, v.UserID)
 	}
-	query, args := sel.Query()
-	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return st, false, err
 	}
