@@ -36,17 +36,11 @@ func csrfToken(sid string) string {
 // issueCSRF gives a page its token. A visitor without a live session gets an anonymous
 // one, so the token has something to be bound to (the sign-in forms need it).
 func (s *Server) issueCSRF(c *fiber.Ctx) error {
-	sid, _ := c.Locals(localSID).(string)
+	sid := s.liveSID(c)
 	if sid == "" {
-		sess, err := s.sessions.Get(c)
-		if err != nil {
+		sid = newSessionID()
+		if err := s.sessions.save(c, sid, sessionState{}); err != nil {
 			return apperr.E("web.issueCSRF", apperr.Unavailable, err)
-		}
-		sid = sess.ID()
-		if sess.Fresh() {
-			if err := sess.Save(); err != nil {
-				return apperr.E("web.issueCSRF", apperr.Unavailable, err)
-			}
 		}
 		c.Locals(localSID, sid)
 	}
@@ -57,7 +51,7 @@ func (s *Server) issueCSRF(c *fiber.Ctx) error {
 // checkCSRF guards an unsafe route: the request must carry the token of its own live
 // session, in the X-CSRF-Token header or the _csrf form field (WEB-02).
 func (s *Server) checkCSRF(c *fiber.Ctx) error {
-	sid, _ := c.Locals(localSID).(string)
+	sid := s.liveSID(c)
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
 		got = c.FormValue("_csrf")

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/session"
 
 	"scanboard/app/auth"
 	"scanboard/app/kv"
@@ -60,7 +59,7 @@ const SandboxPath = "/_sandbox"
 type Server struct {
 	Deps
 	app      *fiber.App
-	sessions *session.Store
+	sessions *sessionStore
 	routes   []Route
 }
 

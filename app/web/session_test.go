@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -248,5 +249,40 @@ func TestBackgroundRequestsNeverSetTheSessionCookie(t *testing.T) {
 	}
 	if resp := b.get("/", "Sec-Fetch-Mode", "navigate"); resp.StatusCode != 200 {
 		t.Fatalf("the rotated session was lost: %d", resp.StatusCode)
+	}
+}
+
+// TestSessionStoredAsTypedState: the session storage holds the typed state as JSON (no
+// gob), and state the server cannot read (a session written by an older release, or
+// anything else in its place) leaves the visitor without a session: not signed in, not a
+// 503, and a fresh anonymous id.
+func TestSessionStoredAsTypedState(t *testing.T) {
+	e := newEnv(t)
+	u := e.user("active", "employee", "typed")
+	b := e.browser()
+	b.login(u)
+	sid := b.cookies["mis_sid"]
+	raw, err := e.kv.Fiber().Get(sid)
+	if err != nil || raw == nil {
+		t.Fatalf("no stored state for the session: %v", err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(raw, &st); err != nil {
+		t.Fatalf("state is not JSON: %q", raw)
+	}
+	if st["uid"] != float64(u.ID) || st["priv"] != "employee/active" || st["created"] == nil || st["seen"] == nil {
+		t.Fatalf("state %v", st)
+	}
+	if resp := b.get("/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("signed-in home: %d", resp.StatusCode)
+	}
+	if err := e.kv.Fiber().Set(sid, []byte("\x0e\xff\x81\x04\x01\x02gob"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if resp := b.get("/"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("unreadable state: %d, want the sign-in redirect", resp.StatusCode)
+	}
+	if resp := b.get("/missing"); resp.StatusCode != http.StatusNotFound || b.cookies["mis_sid"] == sid {
+		t.Fatalf("after unreadable state: %d, cookie kept %v", resp.StatusCode, b.cookies["mis_sid"] == sid)
 	}
 }
