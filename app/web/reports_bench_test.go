@@ -1,13 +1,16 @@
 package web_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,6 +165,44 @@ func BenchmarkRunPage(b *testing.B) {
 			}
 		})
 	})
+	// The same two requests over a real TCP listener, sent the way wrk sends them: one
+	// kept-alive connection, requests written from prepared bytes, responses read just far
+	// enough to find their end. The client costs next to nothing, the server's worker
+	// goroutines are reused (app.Test starts one per request), and both requests pay the
+	// same HTTP and loopback costs: the figure to compare with the bar.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = srv.App().Listener(ln) }()
+	b.Cleanup(func() { _ = srv.App().Shutdown() })
+	var cookieHeader strings.Builder
+	for k, v := range cookies {
+		if cookieHeader.Len() > 0 {
+			cookieHeader.WriteString("; ")
+		}
+		cookieHeader.WriteString(k + "=" + v)
+	}
+	var tcpHealthz float64
+	b.Run("tcp-healthz-anonymous", func(b *testing.B) {
+		c := dialRaw(b, ln.Addr().String(), "/healthz", "")
+		for b.Loop() {
+			c.get(b)
+		}
+		tcpHealthz = float64(b.Elapsed().Nanoseconds()) / float64(b.N)
+	})
+	b.Run("tcp-runpage", func(b *testing.B) {
+		c := dialRaw(b, ln.Addr().String(), runPath, cookieHeader.String())
+		c.get(b)
+		b.ResetTimer()
+		for b.Loop() {
+			c.get(b)
+		}
+		b.SetBytes(int64(c.lastLen))
+		if tcpHealthz > 0 {
+			b.ReportMetric(tcpHealthz/(float64(b.Elapsed().Nanoseconds())/float64(b.N)), "healthz/runpage")
+		}
+	})
 	b.Run("series", func(b *testing.B) {
 		for b.Loop() {
 			get(b, runPath+"/series.json")
@@ -180,4 +221,61 @@ func between(s, start, end string) string {
 		return ""
 	}
 	return rest[:j]
+}
+
+// rawConn is a minimal keep-alive HTTP/1.1 client for one request, like wrk's.
+type rawConn struct {
+	conn    net.Conn
+	r       *bufio.Reader
+	req     []byte
+	lastLen int
+}
+
+func dialRaw(b *testing.B, addr, path, cookie string) *rawConn {
+	b.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { conn.Close() })
+	req := "GET " + path + " HTTP/1.1\r\nHost: " + addr + "\r\n"
+	if cookie != "" {
+		req += "Cookie: " + cookie + "\r\n"
+	}
+	req += "\r\n"
+	return &rawConn{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), req: []byte(req)}
+}
+
+// get sends the request and reads the response up to its end, failing on anything but 200.
+func (c *rawConn) get(b *testing.B) {
+	if _, err := c.conn.Write(c.req); err != nil {
+		b.Fatal(err)
+	}
+	status, err := c.r.ReadSlice('\n')
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !bytes.HasPrefix(status, []byte("HTTP/1.1 200 ")) {
+		b.Fatalf("status line %q", status)
+	}
+	length := -1
+	for {
+		line, err := c.r.ReadSlice('\n')
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if k, v, ok := bytes.Cut(line, []byte(":")); ok && bytes.EqualFold(k, []byte("Content-Length")) {
+			length, _ = strconv.Atoi(string(bytes.TrimSpace(v)))
+		}
+	}
+	if length < 0 {
+		b.Fatal("response without Content-Length")
+	}
+	if _, err := c.r.Discard(length); err != nil {
+		b.Fatal(err)
+	}
+	c.lastLen = length
 }
