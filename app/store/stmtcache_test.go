@@ -53,19 +53,27 @@ func TestStmtCacheReusesCompiledStatements(t *testing.T) {
 	}
 }
 
-func TestStmtCacheSameStatementTwiceAtOnce(t *testing.T) {
-	db, stats := openCached(t, 8)
-	for i := range 3 {
+// seedAndBegin inserts rows a, b, c … with ids 0…n-1 and starts a transaction, rolled back
+// at the end of the test.
+func seedAndBegin(t *testing.T, db *sql.DB, n int) *sql.Tx {
+	t.Helper()
+	for i := range n {
 		if _, err := db.Exec(`INSERT INTO t (id, name) VALUES (?, ?)`, i, string(rune('a'+i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ctx := context.Background()
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	t.Cleanup(func() { _ = tx.Rollback() })
+	return tx
+}
+
+func TestStmtCacheSameStatementTwiceAtOnce(t *testing.T) {
+	db, stats := openCached(t, 8)
+	tx := seedAndBegin(t, db, 3)
+	ctx := context.Background()
 	const q = `SELECT id, name FROM t WHERE id >= ? ORDER BY id`
 	outer, err := tx.QueryContext(ctx, q, 0)
 	if err != nil {
@@ -106,17 +114,8 @@ func TestStmtCacheSameStatementTwiceAtOnce(t *testing.T) {
 
 func TestStmtCacheEvictionWhileRowsAreOpen(t *testing.T) {
 	db, _ := openCached(t, 1)
-	for i := range 5 {
-		if _, err := db.Exec(`INSERT INTO t (id, name) VALUES (?, ?)`, i, string(rune('a'+i))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tx := seedAndBegin(t, db, 5)
 	ctx := context.Background()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT name FROM t ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
