@@ -29,7 +29,8 @@ type IngestRequest struct {
 	ProjectKey string
 	UploaderID int
 	// Filename as the client named it: kept for display and used as a hint by format
-	// detection, never as a path.
+	// detection, never as a path. Required: its extension must be on the allowlist and fit
+	// the format the content is detected as (FILE-04, see allowedExts).
 	Filename string
 	Tags     Tags
 	Body     io.Reader // plain or gzip content
@@ -54,11 +55,17 @@ type Tags struct {
 //	X-Filename: NAME            (alternative to ?filename=; the header wins)
 //	<the raw file as the body, gzip-compressed or not; Content-Length or chunked>
 //
+// The name is required. Its extension, after an optional trailing .gz, must fit the
+// format the content is detected as: .csv or .jtl for CSV formats (JMeter, k6 CSV,
+// Locust), .xml or .jtl for XML (JMeter XML, JUnit), .json, .ndjson, .jsonl or .sarif for
+// JSON (k6, Gatling stats, ZAP, SARIF), .log for a Gatling simulation.log.
+//
 // Answers, all JSON:
 //
 //	202 {"run_id":12,"status":"queued"}                  new run, processing in the background
 //	200 {"run_id":7,"status":"ready","duplicate_of":7}    identical content was uploaded before
-//	400 {"error":"…"}  unknown or malformed format (the message names the problem)
+//	400 {"error":"…"}  no file name, an extension that is not accepted or does not fit the
+//	                   content, unknown or malformed format (the message names the problem)
 //	401 {"error":"…"}  missing, unknown, revoked or expired token
 //	403 {"error":"…"}  the token lacks the upload scope
 //	404 {"error":"…"}  no such project, or not visible to the token's owner
@@ -133,6 +140,9 @@ func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, erro
 		limit = s.cfg.MaxBytes
 	}
 	name := cleanFilename(req.Filename)
+	if err := checkName(op, name); err != nil {
+		return nil, err
+	}
 	sp, err := s.spool(req.Body, limit)
 	if err != nil {
 		if errors.Is(err, errTooLarge) || errors.Is(err, parse.ErrTooLarge) {
@@ -150,6 +160,9 @@ func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, erro
 	format, err := parse.Detect(name, sp.head)
 	if err != nil {
 		return nil, apperr.E(op, apperr.Invalid, apperr.Key("error.upload_format"), err)
+	}
+	if err := checkNameFits(op, name, format); err != nil {
+		return nil, err
 	}
 	if r, err := s.duplicate(ctx, p.ID, sp.sha); err != nil || r != nil {
 		return r, err

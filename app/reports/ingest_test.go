@@ -146,7 +146,7 @@ func TestIngestRefusals(t *testing.T) {
 	}{
 		{"over the limit", IngestRequest{Filename: "big.csv", Body: bytes.NewReader(big), MaxBytes: 10_000}, apperr.TooLarge, "larger than the limit"},
 		{"gzip over the decompressed limit", IngestRequest{Filename: "big.csv.gz", Body: bytes.NewReader(gzipBytes(t, bytes.Repeat(big, 10))), MaxBytes: 1 << 20}, apperr.TooLarge, "larger than the limit"},
-		{"unknown format", IngestRequest{Filename: "notes.txt", Body: strings.NewReader("hello world\n")}, apperr.Invalid, "unknown format"},
+		{"unknown format", IngestRequest{Filename: "notes.csv", Body: strings.NewReader("hello world\n")}, apperr.Invalid, "unknown format"},
 		{"empty", IngestRequest{Filename: "empty.csv", Body: strings.NewReader("")}, apperr.Invalid, "empty"},
 		{"no such project", IngestRequest{ProjectKey: "nope", Filename: "a.csv", Body: bytes.NewReader(big)}, apperr.NotFound, "no project"},
 	}

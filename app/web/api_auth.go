@@ -39,13 +39,18 @@ func (s *Server) bearer(c *fiber.Ctx, scope string) (*reports.TokenPrincipal, er
 // the file and the problem: its size, its format, where it is malformed); their JSON answer
 // carries that text after the translated message. Other causes stay in the log.
 var userFacingKeys = map[apperr.Key]bool{
-	"error.upload_too_large":    true,
-	"error.upload_unreadable":   true,
-	"error.upload_format":       true,
-	"error.upload_raw_body":     true,
-	"error.token_invalid":       true,
-	"error.token_scope_missing": true,
-	"error.token_missing":       true,
+	"error.upload_too_large":  true,
+	"error.upload_unreadable": true,
+	"error.upload_format":     true,
+	"error.upload_raw_body":   true,
+	// These name the file and the problem in their translation (reports.Refusal).
+	"error.upload_name_missing":       true,
+	"error.upload_no_extension":       true,
+	"error.upload_extension":          true,
+	"error.upload_extension_mismatch": true,
+	"error.token_invalid":             true,
+	"error.token_scope_missing":       true,
+	"error.token_missing":             true,
 }
 
 // detailOf returns the message key and user-facing cause of err, or "" for the cause when
@@ -80,8 +85,15 @@ func (s *Server) jsonFail(c *fiber.Ctx, err error) error {
 		return err
 	}
 	s.Log.Debug("upload refused", "request_id", requestID(c), "status", status, "err", err.Error())
+	msg := i18n.T(c.UserContext(), string(key)) + " " + detail
+	// A refusal whose translation names the file and the problem itself needs no English
+	// cause after it.
+	var data interface{ MessageData() map[string]any }
+	if errors.As(err, &data) {
+		msg = i18n.T(c.UserContext(), string(key), data.MessageData())
+	}
 	return c.Status(status).JSON(apiError{
-		Error:     i18n.T(c.UserContext(), string(key)) + " " + detail,
+		Error:     msg,
 		Code:      string(key),
 		RequestID: requestID(c),
 	})

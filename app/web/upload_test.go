@@ -289,7 +289,7 @@ func TestAPIUploadContract(t *testing.T) {
 		t.Fatalf("receipt %+v", rc)
 	}
 	u.process()
-	r = u.apiPost("/api/v1/projects/shop/runs", raw, strings.NewReader(sampleCSV), -1) // same content, chunked
+	r = u.apiPost("/api/v1/projects/shop/runs?filename=again.csv", raw, strings.NewReader(sampleCSV), -1) // same content, chunked
 	if r.StatusCode != http.StatusOK {
 		t.Fatalf("duplicate upload = %d: %s", r.StatusCode, readBody(r))
 	}
@@ -336,7 +336,7 @@ func TestAPIUploadErrors(t *testing.T) {
 		want int
 		has  string
 	}{
-		{"unknown format names the problem", "/api/v1/projects/shop/runs?filename=notes.txt", "hello\nworld\n", http.StatusBadRequest, "unknown format"},
+		{"unknown format names the problem", "/api/v1/projects/shop/runs?filename=notes.csv", "hello\nworld\n", http.StatusBadRequest, "unknown format"},
 		{"broken gzip", "/api/v1/projects/shop/runs?filename=r.csv.gz", "\x1f\x8b\x08\x00garbage", http.StatusBadRequest, "r.csv.gz"},
 		{"no such project", "/api/v1/projects/nope/runs", sampleCSV, http.StatusNotFound, ""},
 		{"restricted project", "/api/v1/projects/vault/runs", sampleCSV, http.StatusNotFound, ""},
@@ -400,7 +400,7 @@ func TestAPITokens(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := u.apiPost("/api/v1/projects/shop/runs", "", strings.NewReader(sampleCSV+tt.name+",1,x,200,true\n"), -1, "Authorization", tt.auth)
+			r := u.apiPost("/api/v1/projects/shop/runs?filename=t.csv", "", strings.NewReader(sampleCSV+tt.name+",1,x,200,true\n"), -1, "Authorization", tt.auth)
 			body := readBody(r)
 			if r.StatusCode != tt.want || !strings.Contains(body+r.Header.Get("WWW-Authenticate"), tt.has) {
 				t.Fatalf("= %d %s, want %d with %q", r.StatusCode, body, tt.want, tt.has)
