@@ -45,6 +45,10 @@ type Config struct {
 	UploadMaxBytes int64
 	// Workers is how many uploaded runs this node processes at once.
 	Workers int
+	// UploadQuotaBytes and UploadQuotaFiles cap what one user's uploads may keep: the bytes
+	// of their stored raw files (gzip-compressed) and their number; 0 is no limit (FILE-03).
+	UploadQuotaBytes int64
+	UploadQuotaFiles int
 
 	WeChat WeChat
 	Login  Login
@@ -125,6 +129,8 @@ var Vars = []Var{
 	{"MIS_DEFAULT_LOCALE", "zh-CN", "zh-CN or en, when neither the user nor the browser says"},
 	{"MIS_UPLOAD_MAX_BYTES", "512MiB", "largest result file accepted per upload, as sent (e.g. 100MB, 2GiB); larger ones get 413"},
 	{"MIS_WORKERS", "2", "result files processed at once on this node"},
+	{"MIS_UPLOAD_QUOTA_BYTES", "20GiB", "per user: total size of the stored uploads (as kept on disk, gzip-compressed); an upload past it gets 403; 0: no limit"},
+	{"MIS_UPLOAD_QUOTA_FILES", "10000", "per user: number of stored uploads; one more gets 403; 0: no limit (re-sending content already in the project costs nothing)"},
 	{"MIS_WECHAT_OA_APPID", "(empty: built-in sandbox)", "Official Account appid; unset, the WeChat sandbox is mounted at /_sandbox"},
 	{"MIS_WECHAT_OA_SECRET", "", "Official Account secret (required with the appid)"},
 	{"MIS_WECHAT_OA_TOKEN", "", "push-message token from the OA console (required with the appid)"},
@@ -228,6 +234,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.TrustedProxies = l.prefixes("MIS_TRUSTED_PROXIES")
 	c.UploadMaxBytes = l.bytes("MIS_UPLOAD_MAX_BYTES", 512<<20)
 	c.Workers = l.count("MIS_WORKERS", 2, 1, 256)
+	c.UploadQuotaBytes = l.bytesOrOff("MIS_UPLOAD_QUOTA_BYTES", 20<<30)
+	c.UploadQuotaFiles = l.count("MIS_UPLOAD_QUOTA_FILES", 10_000, 0, math.MaxInt32)
 	c.WeChat = WeChat{
 		OAAppID:  l.str("MIS_WECHAT_OA_APPID", ""),
 		OASecret: l.str("MIS_WECHAT_OA_SECRET", ""),
@@ -357,6 +365,14 @@ func (l *loader) bytes(name string, def int64) int64 {
 		return def
 	}
 	return int64(n)
+}
+
+// bytesOrOff is bytes where 0 means "no limit".
+func (l *loader) bytesOrOff(name string, def int64) int64 {
+	if n, err := humanize.ParseBytes(l.str(name, "")); err == nil && n == 0 {
+		return 0
+	}
+	return l.bytes(name, def)
 }
 
 func (l *loader) count(name string, def, lo, hi int) int {

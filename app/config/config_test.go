@@ -63,6 +63,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"upload size", map[string]string{"MIS_UPLOAD_MAX_BYTES": "lots"}, "MIS_UPLOAD_MAX_BYTES="},
 		{"upload size zero", map[string]string{"MIS_UPLOAD_MAX_BYTES": "0"}, "MIS_UPLOAD_MAX_BYTES="},
 		{"workers", map[string]string{"MIS_WORKERS": "0"}, "MIS_WORKERS="},
+		{"quota bytes", map[string]string{"MIS_UPLOAD_QUOTA_BYTES": "plenty"}, "MIS_UPLOAD_QUOTA_BYTES="},
+		{"quota files", map[string]string{"MIS_UPLOAD_QUOTA_FILES": "-1"}, "MIS_UPLOAD_QUOTA_FILES="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,15 +85,19 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 
 func TestUploadSettings(t *testing.T) {
 	tests := []struct {
-		name    string
-		env     map[string]string
-		bytes   int64
-		workers int
+		name       string
+		env        map[string]string
+		bytes      int64
+		workers    int
+		quotaBytes int64
+		quotaFiles int
 	}{
-		{"defaults", nil, 512 << 20, 2},
-		{"binary units", map[string]string{"MIS_UPLOAD_MAX_BYTES": "2GiB", "MIS_WORKERS": "8"}, 2 << 30, 8},
-		{"decimal units", map[string]string{"MIS_UPLOAD_MAX_BYTES": "100MB"}, 100_000_000, 2},
-		{"plain bytes", map[string]string{"MIS_UPLOAD_MAX_BYTES": "1048576"}, 1 << 20, 2},
+		{"defaults", nil, 512 << 20, 2, 20 << 30, 10_000},
+		{"binary units", map[string]string{"MIS_UPLOAD_MAX_BYTES": "2GiB", "MIS_WORKERS": "8", "MIS_UPLOAD_QUOTA_BYTES": "1TiB"}, 2 << 30, 8, 1 << 40, 10_000},
+		{"decimal units", map[string]string{"MIS_UPLOAD_MAX_BYTES": "100MB", "MIS_UPLOAD_QUOTA_FILES": "50"}, 100_000_000, 2, 20 << 30, 50},
+		{"plain bytes", map[string]string{"MIS_UPLOAD_MAX_BYTES": "1048576"}, 1 << 20, 2, 20 << 30, 10_000},
+		{"quotas off", map[string]string{"MIS_UPLOAD_QUOTA_BYTES": "0", "MIS_UPLOAD_QUOTA_FILES": "0"}, 512 << 20, 2, 0, 0},
+		{"quota off with a unit", map[string]string{"MIS_UPLOAD_QUOTA_BYTES": "0B"}, 512 << 20, 2, 0, 10_000},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -101,6 +107,9 @@ func TestUploadSettings(t *testing.T) {
 			}
 			if c.UploadMaxBytes != tt.bytes || c.Workers != tt.workers {
 				t.Fatalf("upload max %d workers %d, want %d %d", c.UploadMaxBytes, c.Workers, tt.bytes, tt.workers)
+			}
+			if c.UploadQuotaBytes != tt.quotaBytes || c.UploadQuotaFiles != tt.quotaFiles {
+				t.Fatalf("quotas %d bytes %d files, want %d %d", c.UploadQuotaBytes, c.UploadQuotaFiles, tt.quotaBytes, tt.quotaFiles)
 			}
 		})
 	}

@@ -134,3 +134,87 @@ func TestFILE04_ExtensionMustFitContent(t *testing.T) {
 		})
 	}
 }
+
+// FILE-03: per-user quotas on the number of stored uploads and the bytes they take. An
+// upload past either is Forbidden and stores nothing; content already in the project costs
+// nothing; other users keep their own allowance.
+func TestFILE03_PerUserQuotas(t *testing.T) {
+	ctx := context.Background()
+	csvOf := func(seed string) []byte {
+		return []byte("timeStamp,elapsed,label,responseCode,success\n1719846000000,12,GET /" + seed + ",200,true\n")
+	}
+	t.Run("files", func(t *testing.T) {
+		f := newFixture(t)
+		s := f.service(t, Config{QuotaFiles: 2})
+		other, err := f.st.Client.User.Create().SetStatus("active").SetDisplayName("other").Save(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ingest := func(uid int, name string, body []byte) (*Receipt, error) {
+			return s.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: uid, Filename: name, Body: bytes.NewReader(body)})
+		}
+		first, err := ingest(f.user.ID, "a.csv", csvOf("a"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ingest(f.user.ID, "b.csv", csvOf("b")); err != nil {
+			t.Fatal(err)
+		}
+		if rc, err := ingest(f.user.ID, "a-again.csv", csvOf("a")); err != nil || rc.DuplicateOf != first.RunID {
+			t.Fatalf("a duplicate at the quota: %+v, %v; want the earlier run, free", rc, err)
+		}
+		_, err = ingest(f.user.ID, "c.csv", csvOf("c"))
+		if apperr.KindOf(err) != apperr.Forbidden || apperr.KeyOf(err) != "error.upload_quota_files" || !strings.Contains(err.Error(), "c.csv was not stored") {
+			t.Fatalf("third file: %v (kind %v), want forbidden by the file quota naming c.csv", err, apperr.KindOf(err))
+		}
+		var r *Refusal
+		if !errors.As(err, &r) || r.Data["Files"] != 2 || r.Data["Quota"] != 2 {
+			t.Errorf("message data %+v", r)
+		}
+		if _, err := ingest(other.ID, "c.csv", csvOf("c")); err != nil {
+			t.Fatalf("another user is held by the first one's quota: %v", err)
+		}
+		if n := f.st.Client.Run.Query().CountX(ctx); n != 3 {
+			t.Errorf("%d runs stored, want 3", n)
+		}
+		if n := countFiles(t, f.dataDir); n != 3 {
+			t.Errorf("%d files kept, want 3 (nothing of the refused upload)", n)
+		}
+	})
+	t.Run("bytes", func(t *testing.T) {
+		f := newFixture(t)
+		first := f.ingestFile(t, generated(t, 2_000, 1))
+		used := f.st.Client.Run.GetX(ctx, first.RunID).StoredSize
+		if used == 0 {
+			t.Fatal("stored size not recorded")
+		}
+		// Room for about a third of another file like the first.
+		s := f.service(t, Config{QuotaBytes: used + used/3})
+		_, err := s.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "second.csv", Body: openT(t, generated(t, 2_000, 2))})
+		if apperr.KindOf(err) != apperr.Forbidden || apperr.KeyOf(err) != "error.upload_quota_bytes" || !strings.Contains(err.Error(), "second.csv was not stored") {
+			t.Fatalf("second file: %v, want forbidden by the byte quota naming second.csv", err)
+		}
+		var r *Refusal
+		if !errors.As(err, &r) || r.Data["Used"] != humanBytes(used) || r.Data["Quota"] != humanBytes(used+used/3) {
+			t.Errorf("message data %+v", r)
+		}
+		// A small file still fits, and the first content again is free.
+		if _, err := s.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "small.csv", Body: bytes.NewReader(csvOf("small"))}); err != nil {
+			t.Fatalf("a small file under the quota: %v", err)
+		}
+		if rc, err := s.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "again.csv", Body: openT(t, generated(t, 2_000, 1))}); err != nil || rc.DuplicateOf != first.RunID {
+			t.Fatalf("duplicate over the quota: %+v, %v", rc, err)
+		}
+		if n := countFiles(t, f.dataDir); n != 2 {
+			t.Errorf("%d files kept, want 2", n)
+		}
+	})
+	t.Run("zero is no quota", func(t *testing.T) {
+		f := newFixture(t)
+		for i := range 3 {
+			if _, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "x.csv", Body: bytes.NewReader(csvOf(string(rune('a' + i))))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}

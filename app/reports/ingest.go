@@ -68,8 +68,15 @@ type Tags struct {
 //	                   content, unknown or malformed format (the message names the problem)
 //	401 {"error":"…"}  missing, unknown, revoked or expired token
 //	403 {"error":"…"}  the token lacks the upload scope
+//	403 {"error":"…"}  the upload would take the token's owner past the number of files
+//	                   (MIS_UPLOAD_QUOTA_FILES) or stored bytes (MIS_UPLOAD_QUOTA_BYTES) one
+//	                   user may have; nothing is stored (a duplicate costs nothing)
 //	404 {"error":"…"}  no such project, or not visible to the token's owner
 //	413 {"error":"…"}  the body is over the limit (counted while streaming, chunked or not)
+//
+// Error bodies also carry "code", the message key (error.token_scope_missing,
+// error.upload_quota_files, error.upload_quota_bytes …), which tells answers of one status
+// apart, and "request_id".
 //
 // The body is never buffered whole: handlers pass it to Service.Ingest as a reader. Progress
 // of a run is GET /api/v1/runs/{id} answering Progress as JSON.
@@ -123,8 +130,8 @@ func (w *headWriter) Write(p []byte) (int, error) {
 // Ingest stores an uploaded file and queues it for processing. It returns once the file is
 // on disk and the run row exists; identical content already uploaded to the project returns
 // the earlier run with DuplicateOf set and stores nothing (a failed earlier run is queued
-// again). A body over the limit is TooLarge
-// and leaves nothing behind.
+// again). A body over the limit is TooLarge, an upload over its uploader's quota is
+// Forbidden; either leaves nothing behind.
 func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, error) {
 	const op = "reports.Ingest"
 	v, err := s.ViewerOf(ctx, req.UploaderID)
@@ -166,6 +173,9 @@ func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, erro
 	}
 	if r, err := s.duplicate(ctx, p.ID, sp.sha); err != nil || r != nil {
 		return r, err
+	}
+	if err := s.checkQuota(ctx, op, req.UploaderID, name, sp.stored); err != nil {
+		return nil, err
 	}
 	final := path.Join(fmt.Sprint(p.ID), randomName()+".gz")
 	if err := s.root.MkdirAll(path.Dir(final), 0o750); err != nil {
@@ -316,6 +326,8 @@ func humanBytes(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:
 		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
 	case n >= 1<<20:
 		return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20))
 	case n >= 1<<10:

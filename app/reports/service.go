@@ -40,6 +40,11 @@ type Config struct {
 	PollEvery time.Duration
 	// MaxAttempts is how many claims a run gets before it is failed as unprocessable; 3.
 	MaxAttempts int
+	// QuotaFiles and QuotaBytes cap, per user, the uploads kept (runs, whatever their
+	// status) and the bytes their raw files take on disk (gzip-compressed). An upload past
+	// either is refused (FILE-03); 0 means no quota. The app's defaults are in app/config.
+	QuotaFiles int
+	QuotaBytes int64
 	// Now is the clock; time.Now. Tests move it to expire leases.
 	Now func() time.Time
 	// Logger receives processing outcomes; slog.Default().

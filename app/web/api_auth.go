@@ -48,6 +48,8 @@ var userFacingKeys = map[apperr.Key]bool{
 	"error.upload_no_extension":       true,
 	"error.upload_extension":          true,
 	"error.upload_extension_mismatch": true,
+	"error.upload_quota_files":        true,
+	"error.upload_quota_bytes":        true,
 	"error.token_invalid":             true,
 	"error.token_scope_missing":       true,
 	"error.token_missing":             true,

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"scanboard/app/reports"
 )
 
 // apiErr is the JSON body of a refused upload.
@@ -69,6 +71,60 @@ func TestFILE04_UploadNameMustFitContent(t *testing.T) {
 			e := decodeJSON[apiErr](t, r)
 			if r.StatusCode != tt.want || e.Code != tt.code || !strings.Contains(e.Error, tt.says) {
 				t.Fatalf("= %d %+v, want %d %s saying %q", r.StatusCode, e, tt.want, tt.code, tt.says)
+			}
+		})
+	}
+	if n := len(u.leftovers()); n != 0 {
+		t.Fatalf("%d temporary files left", n)
+	}
+}
+
+// FILE-03 over HTTP: past the per-user file quota the API and the upload page answer 403
+// with the quota's code and a message naming the file; content sent before still answers
+// 200 with its run.
+func TestFILE03_QuotaRefusal(t *testing.T) {
+	u := newUploadEnvWith(t, 1<<20, reports.Config{QuotaFiles: 1})
+	raw, _ := u.token(u.active)
+	first := u.apiPost("/api/v1/projects/shop/runs?filename=first.csv", raw, strings.NewReader(sampleCSV), int64(len(sampleCSV)))
+	if first.StatusCode != http.StatusAccepted {
+		t.Fatalf("first upload = %d %s", first.StatusCode, readBody(first))
+	}
+	more := sampleCSV + "1719846000300,9,GET /more,200,true\n"
+	tests := []struct {
+		name, body, lang string
+		browser          bool
+		want             int
+		says             string
+	}{
+		{"API, en", more, "en", false, http.StatusForbidden, "second.csv was not stored: you have reached the limit of stored uploads per user (1)"},
+		{"API, zh-CN", more, "zh-CN", false, http.StatusForbidden, "second.csv 未保存：您存储的上传文件数已达每位用户的上限（1 个）"},
+		{"page, en", more, "en", true, http.StatusForbidden, "second.csv was not stored"},
+		{"content sent before", sampleCSV, "en", false, http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var r *http.Response
+			if tt.browser {
+				b := u.browser()
+				b.login(u.active)
+				req := httptest.NewRequest(http.MethodPost, "/upload/projects/shop/runs?filename=second.csv", strings.NewReader(tt.body))
+				req.Header.Set("Content-Type", "application/octet-stream")
+				req.Header.Set("Accept", "application/json")
+				req.Header.Set("Accept-Language", tt.lang)
+				req.Header.Set("X-CSRF-Token", b.csrf())
+				r = b.do(req)
+			} else {
+				r = u.apiPost("/api/v1/projects/shop/runs?filename=second.csv", raw, strings.NewReader(tt.body), int64(len(tt.body)), "Accept-Language", tt.lang)
+			}
+			if tt.want == http.StatusOK {
+				if rc := decodeJSON[reports.Receipt](t, r); r.StatusCode != tt.want || rc.DuplicateOf == 0 {
+					t.Fatalf("= %d %+v, want 200 with the earlier run", r.StatusCode, rc)
+				}
+				return
+			}
+			e := decodeJSON[apiErr](t, r)
+			if r.StatusCode != tt.want || e.Code != "error.upload_quota_files" || !strings.Contains(e.Error, tt.says) {
+				t.Fatalf("= %d %+v, want %d saying %q", r.StatusCode, e, tt.want, tt.says)
 			}
 		})
 	}

@@ -45,9 +45,16 @@ const testBodyLimit = 16 << 10
 
 func newUploadEnv(t *testing.T, maxBytes int64) *upEnv {
 	t.Helper()
+	return newUploadEnvWith(t, maxBytes, reports.Config{})
+}
+
+// newUploadEnvWith is newUploadEnv with more reports settings (quotas, deadlines).
+func newUploadEnvWith(t *testing.T, maxBytes int64, cfg reports.Config) *upEnv {
+	t.Helper()
 	u := &upEnv{dataDir: t.TempDir(), maxBytes: maxBytes}
 	u.env = newEnv(t, func(d *web.Deps) {
-		svc, err := reports.New(d.Store, reports.Config{DataDir: u.dataDir, Logger: d.Log, Workers: 1})
+		cfg.DataDir, cfg.Logger, cfg.Workers = u.dataDir, d.Log, 1
+		svc, err := reports.New(d.Store, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -65,10 +65,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fail(stderr, err)
 	}
 	rep, err := reports.New(d.store, reports.Config{
-		DataDir:  d.cfg.DataDir,
-		MaxBytes: d.cfg.UploadMaxBytes,
-		Workers:  d.cfg.Workers,
-		Logger:   d.log.With("component", "reports"),
+		DataDir:    d.cfg.DataDir,
+		MaxBytes:   d.cfg.UploadMaxBytes,
+		Workers:    d.cfg.Workers,
+		QuotaFiles: d.cfg.UploadQuotaFiles,
+		QuotaBytes: d.cfg.UploadQuotaBytes,
+		Logger:     d.log.With("component", "reports"),
 	})
 	if err != nil {
 		return fail(stderr, fmt.Errorf("MIS_DATA_DIR: %w", err))
