@@ -45,6 +45,8 @@ type Config struct {
 	UploadMaxBytes int64
 	// Workers is how many uploaded runs this node processes at once.
 	Workers int
+	// JobTimeout bounds the processing of one uploaded run; past it the run fails (FILE-11).
+	JobTimeout time.Duration
 	// UploadQuotaBytes and UploadQuotaFiles cap what one user's uploads may keep: the bytes
 	// of their stored raw files (gzip-compressed) and their number; 0 is no limit (FILE-03).
 	UploadQuotaBytes int64
@@ -129,6 +131,7 @@ var Vars = []Var{
 	{"MIS_DEFAULT_LOCALE", "zh-CN", "zh-CN or en, when neither the user nor the browser says"},
 	{"MIS_UPLOAD_MAX_BYTES", "512MiB", "largest result file accepted per upload, as sent (e.g. 100MB, 2GiB); larger ones get 413"},
 	{"MIS_WORKERS", "2", "result files processed at once on this node"},
+	{"MIS_JOB_TIMEOUT", "30m", "longest processing of one result file; past it its run fails with that reason (a restart or crash does not count: the run is processed again)"},
 	{"MIS_UPLOAD_QUOTA_BYTES", "20GiB", "per user: total size of the stored uploads (as kept on disk, gzip-compressed); an upload past it gets 403; 0: no limit"},
 	{"MIS_UPLOAD_QUOTA_FILES", "10000", "per user: number of stored uploads; one more gets 403; 0: no limit (re-sending content already in the project costs nothing)"},
 	{"MIS_WECHAT_OA_APPID", "(empty: built-in sandbox)", "Official Account appid; unset, the WeChat sandbox is mounted at /_sandbox"},
@@ -234,6 +237,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.TrustedProxies = l.prefixes("MIS_TRUSTED_PROXIES")
 	c.UploadMaxBytes = l.bytes("MIS_UPLOAD_MAX_BYTES", 512<<20)
 	c.Workers = l.count("MIS_WORKERS", 2, 1, 256)
+	c.JobTimeout = l.duration("MIS_JOB_TIMEOUT", 30*time.Minute)
+	if c.JobTimeout <= 0 {
+		l.fail("MIS_JOB_TIMEOUT", l.getenv("MIS_JOB_TIMEOUT"), "must be positive, e.g. 30m or 2h")
+	}
 	c.UploadQuotaBytes = l.bytesOrOff("MIS_UPLOAD_QUOTA_BYTES", 20<<30)
 	c.UploadQuotaFiles = l.count("MIS_UPLOAD_QUOTA_FILES", 10_000, 0, math.MaxInt32)
 	c.WeChat = WeChat{

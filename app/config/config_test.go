@@ -64,6 +64,8 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{"upload size zero", map[string]string{"MIS_UPLOAD_MAX_BYTES": "0"}, "MIS_UPLOAD_MAX_BYTES="},
 		{"workers", map[string]string{"MIS_WORKERS": "0"}, "MIS_WORKERS="},
 		{"quota bytes", map[string]string{"MIS_UPLOAD_QUOTA_BYTES": "plenty"}, "MIS_UPLOAD_QUOTA_BYTES="},
+		{"job timeout", map[string]string{"MIS_JOB_TIMEOUT": "soon"}, "MIS_JOB_TIMEOUT="},
+		{"job timeout zero", map[string]string{"MIS_JOB_TIMEOUT": "0s"}, "MIS_JOB_TIMEOUT="},
 		{"quota files", map[string]string{"MIS_UPLOAD_QUOTA_FILES": "-1"}, "MIS_UPLOAD_QUOTA_FILES="},
 	}
 	for _, tt := range tests {
@@ -112,6 +114,15 @@ func TestUploadSettings(t *testing.T) {
 				t.Fatalf("quotas %d bytes %d files, want %d %d", c.UploadQuotaBytes, c.UploadQuotaFiles, tt.quotaBytes, tt.quotaFiles)
 			}
 		})
+	}
+}
+
+func TestJobTimeout(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 30 * time.Minute, "2h": 2 * time.Hour, "90s": 90 * time.Second} {
+		c, err := Load(env(map[string]string{"MIS_JOB_TIMEOUT": v}))
+		if err != nil || c.JobTimeout != want {
+			t.Errorf("MIS_JOB_TIMEOUT=%q: %v, %v; want %v", v, c.JobTimeout, err, want)
+		}
 	}
 }
 

@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"scanboard/app/apperr"
 	"scanboard/ent/run"
+	"scanboard/ent/runlabel"
 )
 
 // The upload path's FILE-xx items of the security checklist, each tested by its ID.
@@ -217,4 +219,69 @@ func TestFILE03_PerUserQuotas(t *testing.T) {
 			}
 		}
 	})
+}
+
+// FILE-11: processing one run has a deadline. A run past it fails for good with a message
+// saying so, after one attempt and with nothing stored, while a worker stopped by its own
+// context (a shutdown) leaves the run to be processed again, as TestRestartDuringProcessing
+// shows in full.
+func TestFILE11_JobDeadline(t *testing.T) {
+	ctx := context.Background()
+	t.Run("past the deadline the run fails", func(t *testing.T) {
+		f := newFixture(t)
+		rc := f.ingestFile(t, generated(t, 20_000, 5))
+		// The deadline has passed before the first byte is read.
+		s := f.service(t, Config{JobTimeout: time.Nanosecond})
+		if did, err := s.ProcessNext(ctx); !did || err != nil {
+			t.Fatalf("did %v, err %v", did, err)
+		}
+		r := f.st.Client.Run.GetX(ctx, rc.RunID)
+		if r.Status != run.StatusFailed || r.Attempts != 1 || !strings.Contains(r.Error, "gen.jtl.csv: processing took longer than 1ns and was stopped") {
+			t.Fatalf("run %s after %d attempts: %q; want failed at its deadline", r.Status, r.Attempts, r.Error)
+		}
+		if n := f.st.Client.RunLabel.Query().Where(runlabel.RunID(r.ID)).CountX(ctx); n != 0 {
+			t.Errorf("%d label rows stored", n)
+		}
+		f.clock.Add(time.Hour) // long past any lease: a failed run is not claimed again
+		if did, err := s.ProcessNext(ctx); did || err != nil {
+			t.Fatalf("the failed run was taken again: did %v, err %v", did, err)
+		}
+	})
+	t.Run("a shutdown is not a deadline", func(t *testing.T) {
+		f := newFixture(t)
+		rc := f.ingestFile(t, generated(t, 20_000, 6))
+		s := f.service(t, Config{JobTimeout: time.Hour})
+		wctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		// The claim and the start of parsing ask the time once each, then every read of the
+		// file: stop the worker at its first read.
+		calls := 0
+		f.clock.onNow = func() {
+			if calls++; calls == 3 {
+				cancel()
+			}
+		}
+		did, err := s.ProcessNext(wctx)
+		f.clock.onNow = nil
+		if !did || !errors.Is(err, context.Canceled) {
+			t.Fatalf("did %v, err %v; want cancelled", did, err)
+		}
+		if r := f.st.Client.Run.GetX(ctx, rc.RunID); r.Status != run.StatusProcessing || r.Error != "" {
+			t.Fatalf("run %s %q after a shutdown; want still claimed, to be taken again", r.Status, r.Error)
+		}
+		f.clock.Add(3 * time.Minute)
+		drain(t, s)
+		if r := f.st.Client.Run.GetX(ctx, rc.RunID); r.Status != run.StatusReady || r.Attempts != 2 {
+			t.Fatalf("after the lease: %s, %d attempts, %q", r.Status, r.Attempts, r.Error)
+		}
+	})
+	if got := shortDuration(30 * time.Minute); got != "30m" {
+		t.Errorf("shortDuration(30m) = %q", got)
+	}
+	if got := shortDuration(90 * time.Minute); got != "1h30m" {
+		t.Errorf("shortDuration(90m) = %q", got)
+	}
+	if got := shortDuration(2 * time.Hour); got != "2h" {
+		t.Errorf("shortDuration(2h) = %q", got)
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"path"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -32,19 +34,30 @@ type outcome struct {
 	excepts  []parse.LocustException
 }
 
-// process parses a claimed run and stores its aggregates, or its failure.
+// errJobTimeout is the cause of a job's context when the run took longer than
+// Config.JobTimeout, which tells it from the worker's own context ending (a shutdown).
+var errJobTimeout = errors.New("the run's processing deadline passed")
+
+// process parses a claimed run and stores its aggregates, or its failure. Parsing and
+// storing share one deadline, Config.JobTimeout (FILE-11): past it the run fails for good,
+// while a cancelled ctx (shutdown) leaves it claimed, to be processed again after the lease.
 func (s *Service) process(ctx context.Context, id int, token string) error {
 	const op = "reports.process"
 	r, err := s.db.Run.Query().Where(run.ID(id)).WithProject().Only(ctx)
 	if err != nil {
 		return apperr.E(op, apperr.Unavailable, err)
 	}
-	out, err := s.parseRun(ctx, r, token)
+	job, cancel := context.WithTimeoutCause(ctx, s.cfg.JobTimeout, errJobTimeout)
+	defer cancel()
+	timedOut := func() bool { return errors.Is(context.Cause(job), errJobTimeout) }
+	out, err := s.parseRun(job, r, token)
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err() // as a crash: the lease runs out and another worker starts over
 	case errors.Is(err, errLostClaim):
 		return nil
+	case err != nil && timedOut():
+		return s.failSlow(ctx, r, token)
 	case err != nil:
 		var pe *parse.Error
 		if !errors.As(err, &pe) && apperr.KindOf(err) == apperr.Unavailable {
@@ -53,15 +66,38 @@ func (s *Service) process(ctx context.Context, id int, token string) error {
 		s.cfg.Logger.InfoContext(ctx, "run failed", "run", id, "err", err)
 		return s.fail(ctx, id, token, err)
 	}
-	err = s.store(ctx, r, token, out)
-	if errors.Is(err, errLostClaim) {
+	err = s.store(job, r, token, out)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, errLostClaim):
 		return nil
-	}
-	if err != nil {
+	case err != nil && timedOut():
+		return s.failSlow(ctx, r, token)
+	case err != nil:
 		return apperr.E(op, err)
 	}
 	s.cfg.Logger.InfoContext(ctx, "run ready", "run", id, "format", out.format)
 	return nil
+}
+
+// failSlow fails a run stopped at its deadline. Another attempt would only take as long.
+func (s *Service) failSlow(ctx context.Context, r *ent.Run, token string) error {
+	s.cfg.Logger.WarnContext(ctx, "run stopped at its deadline", "run", r.ID, "timeout", s.cfg.JobTimeout, "bytes", r.RawSize)
+	return s.fail(ctx, r.ID, token, fmt.Errorf("%s: processing took longer than %s and was stopped; if the file is this large on purpose, ask an administrator to raise MIS_JOB_TIMEOUT",
+		displayName(r.OriginalFilename), shortDuration(s.cfg.JobTimeout)))
+}
+
+// shortDuration writes d without trailing zero units: 30m, 1h, 1h30m, 45s.
+func shortDuration(d time.Duration) string {
+	str := d.String()
+	if t, ok := strings.CutSuffix(str, "m0s"); ok {
+		str = t + "m"
+	}
+	if t, ok := strings.CutSuffix(str, "h0m"); ok {
+		str = t + "h"
+	}
+	return str
 }
 
 // parseRun reads the stored raw file of r with the reader its format needs. A parser panic

@@ -40,6 +40,9 @@ type Config struct {
 	PollEvery time.Duration
 	// MaxAttempts is how many claims a run gets before it is failed as unprocessable; 3.
 	MaxAttempts int
+	// JobTimeout bounds the processing of one run, parsing and storing; past it the run
+	// fails instead of being tried again (FILE-11); 30 minutes.
+	JobTimeout time.Duration
 	// QuotaFiles and QuotaBytes cap, per user, the uploads kept (runs, whatever their
 	// status) and the bytes their raw files take on disk (gzip-compressed). An upload past
 	// either is refused (FILE-03); 0 means no quota. The app's defaults are in app/config.
@@ -87,6 +90,9 @@ func New(st *store.Store, cfg Config) (*Service, error) {
 	}
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 3
+	}
+	if cfg.JobTimeout <= 0 {
+		cfg.JobTimeout = 30 * time.Minute
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

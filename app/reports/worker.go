@@ -54,9 +54,9 @@ func (s *Service) workLoop(ctx context.Context) {
 }
 
 // ProcessNext claims one run that needs processing and processes it. It reports false when
-// there was nothing to do. A run whose processing fails is stored as failed (that is not an
-// error of ProcessNext); a cancelled ctx leaves the run claimed until its lease runs out, as
-// a crash would.
+// there was nothing to do. A run whose processing fails, or takes longer than
+// Config.JobTimeout, is stored as failed (that is not an error of ProcessNext); a cancelled
+// ctx leaves the run claimed until its lease runs out, as a crash would.
 func (s *Service) ProcessNext(ctx context.Context) (bool, error) {
 	id, token, err := s.claim(ctx)
 	if err != nil || id == 0 {

@@ -68,6 +68,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DataDir:    d.cfg.DataDir,
 		MaxBytes:   d.cfg.UploadMaxBytes,
 		Workers:    d.cfg.Workers,
+		JobTimeout: d.cfg.JobTimeout,
 		QuotaFiles: d.cfg.UploadQuotaFiles,
 		QuotaBytes: d.cfg.UploadQuotaBytes,
 		Logger:     d.log.With("component", "reports"),
