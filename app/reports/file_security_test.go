@@ -4,15 +4,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"scanboard/app/apperr"
+	"scanboard/ent"
 	"scanboard/ent/run"
+	"scanboard/ent/runcase"
+	"scanboard/ent/runerror"
+	"scanboard/ent/runfinding"
 	"scanboard/ent/runlabel"
 )
 
@@ -284,4 +290,96 @@ func TestFILE11_JobDeadline(t *testing.T) {
 	if got := shortDuration(2 * time.Hour); got != "2h" {
 		t.Errorf("shortDuration(2h) = %q", got)
 	}
+}
+
+// processed ingests body as name, runs the workers and returns the run; ingestion itself
+// must succeed.
+func (f *fixture) processed(t *testing.T, name string, body []byte) *ent.Run {
+	t.Helper()
+	rc, err := f.svc.Ingest(context.Background(), IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: name, Body: bytes.NewReader(body)})
+	if err != nil {
+		t.Fatalf("ingest %s: %v", name, err)
+	}
+	drain(t, f.svc)
+	return f.st.Client.Run.GetX(context.Background(), rc.RunID)
+}
+
+// failedClean checks that r failed with an error matching want and left no aggregates.
+func (f *fixture) failedClean(t *testing.T, r *ent.Run, want string) {
+	t.Helper()
+	ctx := context.Background()
+	if r.Status != run.StatusFailed || !regexp.MustCompile(want).MatchString(r.Error) {
+		t.Errorf("run %s, error %q; want failed matching %s", r.Status, r.Error, want)
+	}
+	n := f.st.Client.RunLabel.Query().Where(runlabel.RunID(r.ID)).CountX(ctx) +
+		f.st.Client.RunError.Query().Where(runerror.RunID(r.ID)).CountX(ctx) +
+		f.st.Client.RunCase.Query().Where(runcase.RunID(r.ID)).CountX(ctx) +
+		f.st.Client.RunFinding.Query().Where(runfinding.RunID(r.ID)).CountX(ctx)
+	if n != 0 || r.SampleCount != 0 {
+		t.Errorf("the failed run kept %d aggregate rows and %d samples", n, r.SampleCount)
+	}
+}
+
+// jmeterRows is a JMeter CSV header and n good rows (lines 2 to n+1).
+func jmeterRows(n int) string {
+	var b strings.Builder
+	b.WriteString("timeStamp,elapsed,label,responseCode,success\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%d,%d,GET /%d,200,true\n", 1719846000000+i, i%50, i%7)
+	}
+	return b.String()
+}
+
+// FILE-09: a malformed CSV fails its run with the file and line named, and the run keeps
+// nothing of the rows before the bad one (all-or-nothing). A NUL byte is refused when the
+// file is uploaded; a UTF-8 byte-order mark before the header is taken.
+func TestFILE09_MalformedCSVFailsWhole(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	good := jmeterRows(2000) // the bad row is line 2002
+	k6 := "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method,name,proto,scenario,service,status,subproto,tls_version,url,extra_tags,metadata\n" +
+		strings.Repeat("http_req_duration,1719846000,187.4,,,,true,::c,GET,https://x.test/,HTTP/1.1,default,,200,,tls1.3,https://x.test/,,\n", 100)
+	locust := string(example(t, "locust_stats.csv"))
+	failing := []struct{ name, file, body, want string }{
+		{"JMeter: unterminated quote", "quote.csv", good + "1719846009000,12,\"GET /,200,true\n1719846009001,12,GET /,200,true\n",
+			`^quote\.csv:2002:18: the file ends inside a quoted field`},
+		{"JMeter: extra field", "extra.jtl", good + "1719846009000,12,GET /,200,true,extra\n" + "1719846009001,12,GET /,200,true\n",
+			`^extra\.jtl:2002:33: row has 6 fields but the columns are 5`},
+		{"JMeter: row cut short", "short.csv", good + "1719846009000,12\n1719846009001,12,GET /,200,true\n",
+			`^short\.csv:\d+:\d+: row has 2 fields but the columns are 5`},
+		{"JMeter: bad number", "elapsed.csv", good + "1719846009000,twelve,GET /,200,true\n",
+			`^elapsed\.csv:2002:\d+: `},
+		{"k6: ragged row", "k6.csv", k6 + "http_req_duration,1719846000\n", `^k6\.csv:102:1: wrong number of fields`},
+		{"k6: stray quote", "k6q.csv", k6 + "http_req_duration,\"1719846000\n", `^k6q\.csv:102:\d+: a quoted field is not closed`},
+		{"Locust: ragged row", "locust_stats.csv", locust + "GET,/x,1\n", `^locust_stats\.csv:5:1: wrong number of fields`},
+	}
+	for _, tt := range failing {
+		t.Run(tt.name, func(t *testing.T) {
+			f.failedClean(t, f.processed(t, tt.file, []byte(tt.body)), tt.want)
+		})
+	}
+
+	refused := []struct{ name, file, body, says string }{
+		{"JMeter: NUL in a label", "nul.csv", good + "1719846009000,12,GET \x00/,200,true\n", "nul.csv:2002: the file contains a NUL byte"},
+		{"k6: NUL", "k6nul.csv", k6 + strings.Replace(strings.SplitAfter(k6, "\n")[1], "GET", "G\x00T", 1), "k6nul.csv:102: the file contains a NUL byte"},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: tt.file, Body: strings.NewReader(tt.body)})
+			if apperr.KindOf(err) != apperr.Invalid || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("err %v, want invalid saying %q", err, tt.says)
+			}
+		})
+	}
+
+	t.Run("a byte-order mark before the header", func(t *testing.T) {
+		r := f.processed(t, "bom.csv", []byte("\ufeff"+jmeterRows(300)))
+		if r.Status != run.StatusReady || r.SampleCount != 300 {
+			t.Fatalf("run %s %q with %d samples, want ready with 300", r.Status, r.Error, r.SampleCount)
+		}
+		labels := f.st.Client.RunLabel.Query().Where(runlabel.RunID(r.ID), runlabel.KindEQ(runlabel.KindLabel)).CountX(ctx)
+		if labels != 7 {
+			t.Errorf("%d labels, want 7", labels)
+		}
+	})
 }

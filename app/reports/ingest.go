@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -111,11 +112,17 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// headWriter hashes everything and keeps the first DetectHeadSize bytes for detection.
+// headWriter hashes everything, keeps the first DetectHeadSize bytes for detection and
+// finds the line of the first NUL byte, which no text result file has (and PostgreSQL
+// cannot store in a text column).
 type headWriter struct {
 	h    hash.Hash
 	head []byte
 	n    int64
+	// lines counts the newlines before the first NUL; nulLine is its 1-based line, 0 while
+	// none was seen.
+	lines   int64
+	nulLine int64
 }
 
 func (w *headWriter) Write(p []byte) (int, error) {
@@ -124,6 +131,13 @@ func (w *headWriter) Write(p []byte) (int, error) {
 		w.head = append(w.head, p[:min(room, len(p))]...)
 	}
 	w.n += int64(len(p))
+	if w.nulLine == 0 {
+		if i := bytes.IndexByte(p, 0); i >= 0 {
+			w.nulLine = w.lines + int64(bytes.Count(p[:i], []byte{'\n'})) + 1
+		} else {
+			w.lines += int64(bytes.Count(p, []byte{'\n'}))
+		}
+	}
 	return len(p), nil
 }
 
@@ -167,6 +181,12 @@ func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, erro
 	format, err := parse.Detect(name, sp.head)
 	if err != nil {
 		return nil, apperr.E(op, apperr.Invalid, apperr.Key("error.upload_format"), err)
+	}
+	if sp.nulLine > 0 { // FILE-09; Detect has named binary formats already
+		return nil, apperr.E(op, apperr.Invalid, apperr.Key("error.upload_nul"), &Refusal{
+			Msg:  fmt.Sprintf("%s:%d: the file contains a NUL byte; result files are text (a file saved as UTF-16 must be saved as UTF-8 first)", name, sp.nulLine),
+			Data: map[string]any{"File": name, "Line": sp.nulLine},
+		})
 	}
 	if err := checkNameFits(op, name, format); err != nil {
 		return nil, err
@@ -231,11 +251,12 @@ func (s *Service) duplicate(ctx context.Context, projectID int, sha string) (*Re
 }
 
 type spooled struct {
-	tmp    string // path below the uploads root
-	sha    string // of the decompressed content
-	head   []byte
-	size   int64 // decompressed bytes
-	stored int64 // compressed bytes on disk
+	tmp     string // path below the uploads root
+	sha     string // of the decompressed content
+	head    []byte
+	size    int64 // decompressed bytes
+	stored  int64 // compressed bytes on disk
+	nulLine int64 // line of the first NUL byte; 0: none
 }
 
 // spool copies body (gzip or not) to a temporary gzip file, hashing the decompressed content
@@ -281,7 +302,7 @@ func (s *Service) spool(body io.Reader, limit int64) (_ *spooled, err error) {
 	if err := f.Close(); err != nil {
 		return nil, err
 	}
-	sp.sha, sp.head, sp.size, sp.stored = hex.EncodeToString(hw.h.Sum(nil)), hw.head, hw.n, st.Size()
+	sp.sha, sp.head, sp.size, sp.stored, sp.nulLine = hex.EncodeToString(hw.h.Sum(nil)), hw.head, hw.n, st.Size(), hw.nulLine
 	return sp, nil
 }
 

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"testing"
@@ -71,4 +72,22 @@ func BenchmarkStoreRun1M(b *testing.B) {
 	b.ReportMetric(float64(dbDelta), "db-bytes/run")
 	b.ReportMetric(float64(raw), "raw-gz-bytes/run")
 	b.ReportMetric(float64(buckets), "bucket-rows/run")
+}
+
+// BenchmarkIngestSpool measures what an upload costs before its run is queued: reading the
+// body, compressing it to disk, hashing and checking it. Every upload after the first is a
+// duplicate, which goes through all of that and stores nothing.
+func BenchmarkIngestSpool(b *testing.B) {
+	file := generated(b, 500_000, 1)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	f := newBenchFixture(b)
+	for b.Loop() {
+		if _, err := f.svc.Ingest(context.Background(), IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "big.csv", Body: bytes.NewReader(data)}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -50,6 +50,7 @@ var userFacingKeys = map[apperr.Key]bool{
 	"error.upload_extension_mismatch": true,
 	"error.upload_quota_files":        true,
 	"error.upload_quota_bytes":        true,
+	"error.upload_nul":                true,
 	"error.token_invalid":             true,
 	"error.token_scope_missing":       true,
 	"error.token_missing":             true,
