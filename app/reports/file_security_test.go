@@ -1,8 +1,11 @@
 package reports
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"scanboard/app/apperr"
 	"scanboard/ent"
@@ -380,6 +385,251 @@ func TestFILE09_MalformedCSVFailsWhole(t *testing.T) {
 		labels := f.st.Client.RunLabel.Query().Where(runlabel.RunID(r.ID), runlabel.KindEQ(runlabel.KindLabel)).CountX(ctx)
 		if labels != 7 {
 			t.Errorf("%d labels, want 7", labels)
+		}
+	})
+}
+
+// FILE-07: archives are not accepted, and gzip (the one compression taken) is bounded by
+// the decompressed bytes counted while streaming: a bomb whose members claim to be tiny in
+// their trailers is stopped after reading a small part of it, and nothing is kept.
+func TestFILE07_DecompressionIsBounded(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	s := f.service(t, Config{MaxBytes: 16 << 20, MaxDecompressed: 1 << 20})
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := zw.Write(make([]byte, 8<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	member := buf.Bytes()
+	binary.LittleEndian.PutUint32(member[len(member)-4:], 100) // ISIZE: "100 bytes"
+	bomb := bytes.Repeat(member, 128)                          // 1 GiB of zeros in about 1 MB
+	body := &countingReader{r: bytes.NewReader(bomb)}
+	_, err = s.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "bomb.csv.gz", Body: body})
+	if apperr.KindOf(err) != apperr.TooLarge || !strings.Contains(err.Error(), "bomb.csv.gz is larger than the limit of 1 MiB once decompressed") {
+		t.Fatalf("err %v, want too large once decompressed", err)
+	}
+	if body.n > int64(len(bomb))/4 {
+		t.Errorf("read %d of the bomb's %d bytes before stopping", body.n, len(bomb))
+	}
+
+	var zipped bytes.Buffer
+	zipw := zip.NewWriter(&zipped)
+	w, err := zipw.Create("../../results.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(jmeterRows(10)))
+	zipw.Close()
+	var tarred bytes.Buffer
+	tw := tar.NewWriter(&tarred)
+	tw.WriteHeader(&tar.Header{Name: "/etc/results.csv", Mode: 0o644, Size: int64(len(jmeterRows(10)))})
+	tw.Write([]byte(jmeterRows(10)))
+	tw.Close()
+	for name, body := range map[string][]byte{"results.zip": zipped.Bytes(), "results.csv": zipped.Bytes(), "results.tar.gz": gzipBytes(t, tarred.Bytes()), "results.csv.gz": gzipBytes(t, tarred.Bytes())} {
+		t.Run("archive "+name, func(t *testing.T) {
+			_, err := s.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: name, Body: bytes.NewReader(body)})
+			if apperr.KindOf(err) != apperr.Invalid {
+				t.Fatalf("err %v, want the archive refused", err)
+			}
+		})
+	}
+	if n := f.st.Client.Run.Query().CountX(ctx); n != 0 {
+		t.Errorf("%d runs stored", n)
+	}
+	if n := countFiles(t, f.dataDir); n != 0 {
+		t.Errorf("%d files left", n)
+	}
+}
+
+// FILE-08: hostile XML fails cleanly. A DOCTYPE in front (billion laughs, XXE) is refused
+// at upload; one hidden after the root element, an entity the strict decoder does not know
+// and nesting past the parsers' limits fail the run, naming the file, with nothing stored
+// and nothing expanded or fetched.
+func TestFILE08_HostileXMLFailsCleanly(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("TOPSECRET"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	laughs := `<!DOCTYPE lolz [<!ENTITY lol "lol">` +
+		`<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">` +
+		`<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">` +
+		`<!ENTITY lol9 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>`
+	xxe := `<!DOCTYPE r [<!ENTITY xxe SYSTEM "file://` + secret + `">]>`
+	sample := `<httpSample t="12" ts="1719846000000" s="true" lb="&lol9;" rc="200"/>`
+	refused := map[string]string{
+		"laughs.xml":  `<?xml version="1.0"?>` + laughs + `<testResults version="1.2">` + sample + `</testResults>`,
+		"xxe.xml":     `<?xml version="1.0"?>` + xxe + `<testsuite name="s"><testcase name="&xxe;"/></testsuite>`,
+		"xxe-jtl.jtl": xxe + `<testResults version="1.2"><httpSample t="1" ts="1" s="true" lb="&xxe;" rc="200"/></testResults>`,
+	}
+	for name, body := range refused {
+		t.Run("upload "+name, func(t *testing.T) {
+			_, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: name, Body: strings.NewReader(body)})
+			if apperr.KindOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "DOCTYPE") {
+				t.Fatalf("err %v, want the DOCTYPE refused", err)
+			}
+		})
+	}
+	deep := strings.Repeat("<a>", 100_000) + strings.Repeat("</a>", 100_000)
+	failing := []struct{ name, file, body, want string }{
+		{"JMeter: DOCTYPE after the root", "late.jtl", `<testResults version="1.2">` + laughs + sample + `</testResults>`, `^late\.jtl:1:\d+: .*DOCTYPE are refused`},
+		{"JUnit: XXE after the root", "late-xxe.xml", `<testsuites>` + xxe + `<testsuite name="s"><testcase name="&xxe;"/></testsuite></testsuites>`, `^late-xxe\.xml:1:\d+: XML DOCTYPE .* not allowed`},
+		{"JMeter: an undeclared entity", "entity.jtl", `<testResults version="1.2">` + sample + `</testResults>`, `^entity\.jtl:1:\d+: .*invalid character entity &lol9;`},
+		{"JUnit: an undeclared entity", "entity.xml", `<testsuite name="&xxe;"><testcase name="c"/></testsuite>`, `^entity\.xml:1:\d+: .*invalid character entity &xxe;`},
+		{"JMeter: deep nesting", "deep.jtl", `<testResults version="1.2">` + deep + `</testResults>`, `^deep\.jtl:.*deeper than`},
+		{"JUnit: deep nesting", "deep.xml", `<testsuites>` + deep + `</testsuites>`, `^deep\.xml:.*nested more than`},
+	}
+	for _, tt := range failing {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.processed(t, tt.file, []byte(tt.body))
+			f.failedClean(t, r, tt.want)
+			if strings.Contains(r.Error, "TOPSECRET") || strings.Contains(r.Error, "lollollol") {
+				t.Errorf("the error shows expanded content: %q", r.Error)
+			}
+		})
+	}
+}
+
+// FILE-10: hostile JSON fails cleanly. Members the security parsers skip may nest at most
+// 256 deep; values they decode, and the whole-document summaries, stop at encoding/json's
+// 10,000 (and at 16 MiB per value, 64 MiB per summary); a k6 line stops at 1 MiB. Each
+// failure names the file and stores nothing.
+func TestFILE10_HostileJSONFailsCleanly(t *testing.T) {
+	f := newFixture(t)
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	zap := func(extra, instances string) string {
+		return `{"@programName":"ZAP",` + extra + `"site":[{"@name":"https://x.test","alerts":[{"pluginid":"1","name":"n","riskcode":"2","confidence":"2","instances":` + instances + `}]}]}`
+	}
+	sarif := func(extra, props string) string {
+		return `{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"t"}},` + extra + `"results":[{"ruleId":"r","message":{"text":"m"},"properties":{"p":` + props + `}}]}]}`
+	}
+	k6Line := `{"type":"Point","data":{"time":"2024-07-01T15:00:00Z","value":12,"tags":{"name":"GET /"}},"metric":"http_req_duration"}` + "\n"
+	tests := []struct{ name, file, body, want string }{
+		{"ZAP: a skipped member nested 300 deep", "zap.json", zap(`"insights":`+nest(300)+`,`, `[{"uri":"https://x.test/"}]`), `^zap\.json:1:\d+: JSON is nested more than 256 levels deep`},
+		{"SARIF: a skipped member nested 300 deep", "scan.sarif", sarif(`"artifacts":`+nest(300)+`,`, `1`), `^scan\.sarif:1:\d+: JSON is nested more than 256 levels deep`},
+		{"SARIF: a result nested 20,000 deep", "deep.sarif.json", sarif("", nest(20_000)), `^deep\.sarif\.json:.*exceeded max depth`},
+		{"ZAP: an instance nested 20,000 deep", "deep-zap.json", zap("", `[{"uri":"https://x.test/","x":`+nest(20_000)+`}]`), `^deep-zap\.json:.*exceeded max depth`},
+		{"k6 summary nested 20,000 deep", "summary.json", `{"metrics":{"http_reqs":{"count":1}},"x":` + nest(20_000) + `}`, `^summary\.json:1:\d+: invalid JSON: .*exceeded max depth`},
+		{"Gatling stats nested 20,000 deep", "stats.json", `{"numberOfRequests":{"total":1},"x":` + nest(20_000) + `}`, `^stats\.json:1:\d+: invalid JSON: .*exceeded max depth`},
+		{"k6 summary over 64 MiB", "big-summary.json", `{"metrics":{"http_reqs":{"count":1}},"pad":"` + strings.Repeat(" ", 65<<20) + `"}`, `^big-summary\.json: larger than 64 MiB`},
+		{"ZAP: one value over 16 MiB", "big-zap.json", zap("", `[{"uri":"https://x.test/`+strings.Repeat("a", 17<<20)+`"}]`), `^big-zap\.json:1:\d+: a single JSON value is larger than 16 MiB`},
+		{"k6: a line over 1 MiB", "k6.ndjson", strings.Repeat(k6Line, 10) + `{"type":"Point","pad":"` + strings.Repeat("a", 2<<20) + "\"}\n", `^k6\.ndjson:11: line longer than 1024 KiB`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.processed(t, tt.file, gzipBytes(t, []byte(tt.body)))
+			f.failedClean(t, r, tt.want)
+		})
+	}
+}
+
+// FILE-05: raw files are stored under names the server makes (project id / 128 random
+// bits), through an os.Root on the upload directory. Hostile original names are kept for
+// display only, cleaned, and never reach the file system; a symbolic link planted in the
+// upload directory cannot lead a write or a read outside it.
+func TestFILE05_ServerGeneratedStorageNames(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	stored := regexp.MustCompile(`^uploads/` + fmt.Sprint(f.project.ID) + `/[a-z2-7]{26}\.gz$`)
+	names := []struct{ sent, shown string }{
+		{"../../../../tmp/evil.csv", "evil.csv"},
+		{"/etc/cron.d/evil.csv", "evil.csv"},
+		{`..\..\Windows\System32\evil.csv`, "evil.csv"},
+		{"C:evil.csv", "C:evil.csv"},
+		{"evil\x00.csv", "evil.csv"},
+		{"．．／．．／evil.csv", "．．／．．／evil.csv"},         // fullwidth full stops and solidus
+		{"..∕..∕evil.csv", "..∕..∕evil.csv"},         // U+2215 division slash
+		{"..⁄evil.csv", "..⁄evil.csv"},               // U+2044 fraction slash
+		{"\u202evsc.\u202dlive.csv", "vsc.live.csv"}, // bidi overrides: shown reversed
+		{"evil\u200b\u0085.csv", "evil.csv"},         // zero-width space, C1 control
+	}
+	for i, tt := range names {
+		t.Run(fmt.Sprintf("%q", tt.sent), func(t *testing.T) {
+			body := jmeterRows(5 + i) // distinct content: no duplicates
+			rc, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: tt.sent, Body: strings.NewReader(body)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := f.st.Client.Run.GetX(ctx, rc.RunID)
+			if !stored.MatchString(r.RawPath) {
+				t.Errorf("stored as %q, not a server-generated name", r.RawPath)
+			}
+			if r.OriginalFilename != tt.shown {
+				t.Errorf("name kept for display %q, want %q", r.OriginalFilename, tt.shown)
+			}
+			if _, err := os.Stat(filepath.Join(f.dataDir, r.RawPath)); err != nil {
+				t.Errorf("raw file: %v", err)
+			}
+		})
+	}
+	// A NUL cannot cut a name short: "evil.csv\x00.exe" is evil.csv.exe, and refused.
+	if _, err := f.svc.Ingest(ctx, IngestRequest{ProjectKey: "shop", UploaderID: f.user.ID, Filename: "evil.csv\x00.exe", Body: strings.NewReader(jmeterRows(3))}); !strings.Contains(fmt.Sprint(err), "evil.csv.exe: the extension .exe is not accepted") {
+		t.Errorf("NUL-truncation name: %v", err)
+	}
+	// Nothing but uploads/<project>/<random>.gz and the empty tmp folder exists, and no
+	// file anywhere in the test's directories carries a client's name.
+	err := filepath.WalkDir(filepath.Dir(f.dataDir), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(f.dataDir, p)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			if strings.Contains(d.Name(), "evil") { // outside the data directory
+				t.Errorf("a client's name reached the file system: %s", p)
+			}
+			return nil
+		}
+		if d.Type().IsRegular() && !stored.MatchString(filepath.ToSlash(rel)) {
+			t.Errorf("unexpected file %s in the data directory", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	outside := t.TempDir()
+	t.Run("a planted link cannot take a write outside", func(t *testing.T) {
+		p2, err := f.svc.CreateProject(ctx, ProjectInput{Key: "other", Name: "Other"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(outside, filepath.Join(f.dataDir, uploadsDir, fmt.Sprint(p2.ID))); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.svc.Ingest(ctx, IngestRequest{ProjectKey: "other", UploaderID: f.user.ID, Filename: "x.csv", Body: strings.NewReader(jmeterRows(50))})
+		if apperr.KindOf(err) != apperr.Unavailable {
+			t.Fatalf("err %v, want the write refused", err)
+		}
+		if es, _ := os.ReadDir(outside); len(es) != 0 {
+			t.Fatalf("%d files written outside the upload directory", len(es))
+		}
+		if n := f.st.Client.Run.Query().Where(run.ProjectID(p2.ID)).CountX(ctx); n != 0 {
+			t.Errorf("%d runs stored", n)
+		}
+	})
+	t.Run("reads stay inside", func(t *testing.T) {
+		secret := filepath.Join(outside, "secret.gz")
+		if err := os.WriteFile(secret, gzipBytes(t, []byte(jmeterRows(3))), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(secret, filepath.Join(f.dataDir, uploadsDir, "link.gz")); err != nil {
+			t.Fatal(err)
+		}
+		up, _ := filepath.Rel(filepath.Join(f.dataDir, uploadsDir), secret)
+		for _, raw := range []string{"uploads/link.gz", "uploads/" + filepath.ToSlash(up), "uploads/../../" + filepath.Base(outside) + "/secret.gz", secret} {
+			if fh, err := f.svc.runFile(raw); err == nil {
+				fh.Close()
+				t.Errorf("runFile(%q) opened a file outside the upload directory", raw)
+			}
 		}
 	})
 }

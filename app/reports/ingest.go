@@ -13,6 +13,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
@@ -166,9 +167,13 @@ func (s *Service) Ingest(ctx context.Context, req IngestRequest) (*Receipt, erro
 	}
 	sp, err := s.spool(req.Body, limit)
 	if err != nil {
-		if errors.Is(err, errTooLarge) || errors.Is(err, parse.ErrTooLarge) {
+		if errors.Is(err, errTooLarge) {
 			return nil, apperr.E(op, apperr.TooLarge, apperr.Key("error.upload_too_large"),
 				fmt.Errorf("%s is larger than the limit of %s", displayName(name), humanBytes(limit)))
+		}
+		if errors.Is(err, parse.ErrTooLarge) { // FILE-07: counted while decompressing
+			return nil, apperr.E(op, apperr.TooLarge, apperr.Key("error.upload_too_large"),
+				fmt.Errorf("%s is larger than the limit of %s once decompressed", displayName(name), humanBytes(s.cfg.MaxDecompressed)))
 		}
 		return nil, apperr.E(op, apperr.Invalid, apperr.Key("error.upload_unreadable"), fmt.Errorf("%s: %w", displayName(name), err))
 	}
@@ -310,14 +315,15 @@ func (s *Service) spool(body io.Reader, limit int64) (_ *spooled, err error) {
 func randomName() string { return strings.ToLower(rand.Text()) }
 
 // cleanFilename keeps the last path element of a client's name, valid UTF-8 without control
-// characters, at most 255 bytes: fit for display, never a path.
+// or format characters (bidi overrides that would show it reversed, zero-width spaces), at
+// most 255 bytes: fit for display, never a path.
 func cleanFilename(name string) string {
 	name = strings.ToValidUTF8(name, "")
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r
