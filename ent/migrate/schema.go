@@ -262,6 +262,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{RunsColumns[31], RunsColumns[1]},
 			},
+			{
+				Name:    "run_user_uploads",
+				Unique:  false,
+				Columns: []*schema.Column{RunsColumns[32]},
+			},
 		},
 	}
 	// RunBucketsColumns holds the columns for the "run_buckets" table.

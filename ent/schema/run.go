@@ -84,5 +84,7 @@ func (Run) Indexes() []ent.Index {
 		index.Fields("project_id", "content_sha256").Unique(),
 		index.Fields("status", "lease_until"),
 		index.Fields("project_id", "created_at"),
+		// Per-user upload quotas (FILE-03) sum a user's runs on every upload.
+		index.Edges("uploader"),
 	}
 }
