@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -632,4 +633,40 @@ func TestFILE05_ServerGeneratedStorageNames(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestStoredErrorTextIsClipped: an error text (JMeter's key is code/response message) of
+// any length is stored cut to maxDetail
+// (key and message alike), so one pathological row cannot put megabytes into the
+// errors tables and every page that shows them.
+func TestStoredErrorTextIsClipped(t *testing.T) {
+	f := newFixture(t)
+	huge := strings.Repeat("ошибка ", 20_000) // 260,000 bytes, two-byte runes
+	csv := "timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,grpThreads,allThreads,Latency\n" +
+		"1795216261172,72,GET /a,500," + huge + ",T 1-1,text,false,assertion failed,128,1,1,72\n" +
+		"1795216261175,76,GET /a,200,OK,T 1-1,text,true,,128,1,1,76\n"
+	id := f.ingestBytes(t, "clip.csv", []byte(csv))
+	drain(t, f.svc)
+	rows := f.st.Client.RunError.Query().AllX(context.Background())
+	if len(rows) == 0 {
+		t.Fatal("no error rows stored")
+	}
+	found := false
+	for _, r := range rows {
+		if r.RunID != id {
+			continue
+		}
+		if len(r.Message) > maxDetail || len(r.Key) > maxDetail || !utf8.ValidString(r.Message) || !utf8.ValidString(r.Key) {
+			t.Fatalf("stored message %d bytes, key %d bytes (limit %d), valid UTF-8 %v", len(r.Message), len(r.Key), maxDetail, utf8.ValidString(r.Message))
+		}
+		if len(r.Message) > 1000 && strings.HasPrefix(huge, r.Message) {
+			found = true
+		}
+	}
+	if !found {
+		for _, r := range rows {
+			t.Logf("row label %q code %q key %.60q (%d) message %.60q (%d)", r.Label, r.Code, r.Key, len(r.Key), r.Message, len(r.Message))
+		}
+		t.Fatal("the failure message was not stored (cut) anywhere")
+	}
 }

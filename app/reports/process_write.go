@@ -114,8 +114,8 @@ func (w *writer) bucketRow(labelID int, grid runbucket.Grid, b *agg.Bucket) *ent
 func (w *writer) errorRows(label string, top []agg.ErrorCount) []*ent.RunErrorCreate {
 	out := make([]*ent.RunErrorCreate, 0, len(top))
 	for _, e := range top {
-		out = append(out, w.tx.RunError.Create().SetRunID(w.runID).SetLabel(label).SetKey(e.Key).
-			SetCode(clip(e.Code, 200)).SetMessage(e.Message).SetCount(e.Count).SetOver(e.Over))
+		out = append(out, w.tx.RunError.Create().SetRunID(w.runID).SetLabel(label).SetKey(clip(e.Key, maxDetail)).
+			SetCode(clip(e.Code, 200)).SetMessage(clip(e.Message, maxDetail)).SetCount(e.Count).SetOver(e.Over))
 	}
 	return out
 }
@@ -275,10 +275,10 @@ func (w *writer) locustErrors(fs []parse.LocustFailure, es []parse.LocustExcepti
 		if f.Method != "" {
 			label = f.Method + " " + f.Name
 		}
-		cs = append(cs, w.tx.RunError.Create().SetRunID(w.runID).SetLabel(label).SetKey(f.Error).SetMessage(f.Error).SetCount(f.Occurrences))
+		cs = append(cs, w.tx.RunError.Create().SetRunID(w.runID).SetLabel(label).SetKey(clip(f.Error, maxDetail)).SetMessage(clip(f.Error, maxDetail)).SetCount(f.Occurrences))
 	}
 	for _, e := range es {
-		cs = append(cs, w.tx.RunError.Create().SetRunID(w.runID).SetLabel("").SetKey(e.Message).
+		cs = append(cs, w.tx.RunError.Create().SetRunID(w.runID).SetLabel("").SetKey(clip(e.Message, maxDetail)).
 			SetMessage(clip(fmt.Sprintf("%s\n%s", e.Message, e.Traceback), maxDetail)).SetCount(e.Count))
 	}
 	return w.errors(cs)
