@@ -69,8 +69,8 @@ func ReadJMeterCSV(r io.Reader, opt CSVOptions, sink SampleSink) error {
 		buf:    make([]byte, size),
 		line:   1,
 		tp:     timeParser{loc: loc},
-		labels: make(map[string]string),
-		codes:  make(map[string]string),
+		labels: internCache{m: make(map[string]string)},
+		codes:  internCache{m: make(map[string]string)},
 		msgs:   make(map[string]string),
 	}
 	if opt.TimeFormat != "" {
@@ -81,11 +81,6 @@ func ReadJMeterCSV(r io.Reader, opt CSVOptions, sink SampleSink) error {
 		p.tp.layout, p.tp.fixed = layout, true
 	}
 	return p.run()
-}
-
-type csvSpan struct {
-	quoted     bool // s, e index scratch rather than buf
-	s, e, from int  // from: buffer offset of the field's first byte
 }
 
 type csvParser struct {
@@ -102,9 +97,18 @@ type csvParser struct {
 	recStart int
 	recLines int
 
-	fields  [][]byte
-	fstart  []int
-	spans   []csvSpan
+	// The current record's fields: field i is rec[start(i):ends[i]], where start(0) is 0
+	// and start(i) is ends[i-1]+1. rec is the line in buf for a record without quotes; a
+	// record with quotes is unquoted into scratch, with a separator byte after each field,
+	// and qpos holds the buffer offset of each field's first byte for error messages. nf is
+	// the number of fields; a record without quotes may have ends for only the first need
+	// of them, the fields row uses (splitFull finds the rest).
+	rec     []byte
+	ends    []uint32
+	nf      int
+	need    int
+	quoted  bool
+	qpos    []int
 	scratch []byte
 
 	cols   []jmeterColumn
@@ -112,13 +116,18 @@ type csvParser struct {
 	at     [colURL + 1]int // field index of each known column, -1 when absent
 
 	tp                   timeParser
-	labels, codes, msgs  map[string]string
-	labelCache           [256]cachedLabel
+	labels, codes        internCache
+	msgs                 map[string]string
 	s                    Sample
 	prevLabel            string
-	prevThread           []byte
 	prevStart, prevEnd   int64
 	prevValid, hasStamps bool
+	// The thread name of the previous top-level row, for telling sub-results. Rows that
+	// have a sub-result are rare, so it is kept as a place in buf (from, to) and copied into
+	// prevThread only before fill moves buf's contents, or at once from scratch.
+	prevThread       []byte
+	prevFrom, prevTo int
+	prevInBuf        bool
 }
 
 func (p *csvParser) errAt(off int, format string, args ...any) *Error {
@@ -147,6 +156,7 @@ func (p *csvParser) lineCol(off int) (int, int) {
 // fill moves the unread tail to the front of the buffer and reads more. It grows the buffer
 // when one record does not fit.
 func (p *csvParser) fill() error {
+	p.ownPrevThread()
 	if p.pos > 0 {
 		n := copy(p.buf, p.buf[p.pos:p.end])
 		p.end = n
@@ -224,6 +234,7 @@ func (p *csvParser) readRecord() (bool, error) {
 			if n := len(line); n > 0 && line[n-1] == '\r' {
 				line = line[:n-1]
 			}
+			p.rec, p.quoted = line, false
 			p.splitSimple(line)
 			p.recLines = 1
 			return true, nil
@@ -243,35 +254,98 @@ func (p *csvParser) readRecord() (bool, error) {
 	}
 }
 
-// splitSimple splits a line that has no quote. It tests eight bytes at a time for the
-// delimiter (SWAR), which on slow cores is several times faster than a byte loop; it returns
-// false, having split nothing, if it meets a quote after all.
+// splitSimple records the field ends of a line that has no quote. It tests eight bytes at a
+// time for the delimiter (SWAR) and writes the ends into a fixed array, so the loop carries
+// no capacity checks; lines longer than fastLine take a plain loop instead. Past the fields
+// row uses (need) it only counts the delimiters, which spares finding where the trailing
+// columns (URL, Latency, …) end.
 func (p *csvParser) splitSimple(line []byte) {
-	p.fields = p.fields[:0]
-	p.fstart = p.fstart[:0]
-	d := p.delim
-	dm := uint64(d) * lsb8
-	s := 0
-	i := 0
-	for ; i+8 <= len(line); i += 8 {
-		t := zeroBytes(binary.LittleEndian.Uint64(line[i:]) ^ dm)
+	if len(line) > fastLine {
+		p.splitLong(line)
+		return
+	}
+	if cap(p.ends) < fastLine+1 {
+		p.ends = make([]uint32, 0, fastLine+1)
+	}
+	// A line of at most fastLine bytes has at most fastLine ends before the last one, so
+	// n stays below fastLine in the loops and masking it only removes the bounds checks.
+	ends := (*[fastLine + 1]uint32)(p.ends[:fastLine+1])
+	dm := uint64(p.delim) * lsb8
+	need := p.need
+	n := 0
+	b := line
+	at := uint32(0) // offset of b in line
+	for len(b) >= 8 {
+		t := zeroBytes(binary.LittleEndian.Uint64(b) ^ dm)
 		for t != 0 {
-			j := i + bits.TrailingZeros64(t)>>3
-			p.fields = append(p.fields, line[s:j])
-			p.fstart = append(p.fstart, p.recStart+s)
-			s = j + 1
+			ends[n&(fastLine-1)] = at + uint32(bits.TrailingZeros64(t)>>3)
+			n++
 			t &= t - 1
 		}
-	}
-	for ; i < len(line); i++ {
-		if line[i] == d {
-			p.fields = append(p.fields, line[s:i])
-			p.fstart = append(p.fstart, p.recStart+s)
-			s = i + 1
+		b = b[8:]
+		at += 8
+		if n >= need {
+			p.countRest(line, b, n)
+			return
 		}
 	}
-	p.fields = append(p.fields, line[s:])
-	p.fstart = append(p.fstart, p.recStart+s)
+	n = p.splitTail(ends, b, at, n)
+	ends[n] = uint32(len(line))
+	p.ends = ends[:n+1]
+	p.nf = n + 1
+}
+
+// splitTail records the delimiters in the last few bytes b of a line, at offset at.
+func (p *csvParser) splitTail(ends *[fastLine + 1]uint32, b []byte, at uint32, n int) int {
+	for i, c := range b {
+		if c == p.delim {
+			ends[n&(fastLine-1)] = at + uint32(i)
+			n++
+		}
+	}
+	return n
+}
+
+// countRest finishes splitSimple once the first n ends are known, b being the rest of the
+// line: it counts the remaining delimiters without recording where they are.
+func (p *csvParser) countRest(line, b []byte, n int) {
+	k := n
+	dm := uint64(p.delim) * lsb8
+	for ; len(b) >= 8; b = b[8:] {
+		t := zeroBytes(binary.LittleEndian.Uint64(b) ^ dm)
+		n += int((t >> 7) * lsb8 >> 56) // one bit per delimiter, summed into the top byte
+	}
+	n += bytes.Count(b, []byte{p.delim})
+	if n == k { // the last field is the one after the ends found
+		p.ends = append(p.ends[:k], uint32(len(line)))
+	} else {
+		p.ends = p.ends[:k]
+	}
+	p.nf = n + 1
+}
+
+// splitFull makes sure every field's end is known, for the rare uses of the fields that
+// row does not read (errors, repeated headers).
+func (p *csvParser) splitFull() {
+	if !p.quoted && len(p.ends) < p.nf {
+		p.splitLong(p.rec)
+	}
+}
+
+// fastLine is the longest line splitSimple handles with its fixed array of ends (a power of
+// two).
+const fastLine = 4096
+
+// splitLong records every field end of a line that has no quote.
+func (p *csvParser) splitLong(line []byte) {
+	ends := p.ends[:0]
+	for i, c := range line {
+		if c == p.delim {
+			ends = append(ends, uint32(i))
+		}
+	}
+	p.ends = append(ends, uint32(len(line)))
+	p.nf = len(p.ends)
 }
 
 const (
@@ -291,57 +365,56 @@ func zeroBytes(x uint64) uint64 {
 // or a character other than a delimiter or line end after a closing quote is an error. It
 // returns done=false when the record continues past the buffered data.
 func (p *csvParser) splitQuoted(data []byte) (int, bool, error) {
-	p.spans = p.spans[:0]
+	p.ends = p.ends[:0]
+	p.qpos = p.qpos[:0]
 	p.scratch = p.scratch[:0]
 	lines := 1
 	base := p.recStart
 	i := 0
+	field := func(from int) {
+		p.ends = append(p.ends, uint32(len(p.scratch)))
+		p.qpos = append(p.qpos, from)
+		p.scratch = append(p.scratch, p.delim)
+	}
 	finish := func(n int) (int, bool, error) {
 		p.recLines = lines
-		p.fields = p.fields[:0]
-		p.fstart = p.fstart[:0]
-		for _, sp := range p.spans {
-			if sp.quoted {
-				p.fields = append(p.fields, p.scratch[sp.s:sp.e])
-			} else {
-				p.fields = append(p.fields, p.buf[sp.s:sp.e])
-			}
-			p.fstart = append(p.fstart, sp.from)
-		}
+		p.rec, p.quoted = p.scratch, true
+		p.nf = len(p.ends)
 		return n, true, nil
 	}
 	for {
 		fs := i
 		if i < len(data) && data[i] == '"' {
 			i++
-			ss := len(p.scratch)
 			for {
+				// Copy up to the next quote in one go.
+				k := bytes.IndexByte(data[i:], '"')
+				if k < 0 {
+					k = len(data) - i
+				}
+				chunk := data[i : i+k]
+				lines += bytes.Count(chunk, []byte{'\n'})
+				p.scratch = append(p.scratch, chunk...)
+				i += k
 				if i >= len(data) {
 					if p.eof {
 						return 0, false, p.errAt(base+fs, "the file ends inside a quoted field that starts here (truncated file?)")
 					}
 					return 0, false, nil
 				}
-				c := data[i]
-				if c == '"' {
-					if i+1 >= len(data) && !p.eof {
-						return 0, false, nil
-					}
-					if i+1 < len(data) && data[i+1] == '"' {
-						p.scratch = append(p.scratch, '"')
-						i += 2
-						continue
-					}
-					i++
-					break
+				// data[i] is a quote: doubled, it stands for one; else it ends the field.
+				if i+1 >= len(data) && !p.eof {
+					return 0, false, nil
 				}
-				if c == '\n' {
-					lines++
+				if i+1 < len(data) && data[i+1] == '"' {
+					p.scratch = append(p.scratch, '"')
+					i += 2
+					continue
 				}
-				p.scratch = append(p.scratch, c)
 				i++
+				break
 			}
-			p.spans = append(p.spans, csvSpan{quoted: true, s: ss, e: len(p.scratch), from: base + fs})
+			field(base + fs)
 			if i >= len(data) {
 				if !p.eof {
 					return 0, false, nil
@@ -362,17 +435,16 @@ func (p *csvParser) splitQuoted(data []byte) (int, bool, error) {
 				return 0, false, p.errAt(base+i, "unexpected %q after the closing quote of a field", c)
 			}
 		}
-		for i < len(data) && data[i] != p.delim && data[i] != '\n' {
-			if data[i] == '"' {
-				return 0, false, p.errAt(base+i, "a quote inside an unquoted field; quote the whole field and double the quote")
-			}
-			i++
+		i += p.nextSpecial(data[i:])
+		if i < len(data) && data[i] == '"' {
+			return 0, false, p.errAt(base+i, "a quote inside an unquoted field; quote the whole field and double the quote")
 		}
 		e := i
 		if i < len(data) && data[i] == '\n' && e > fs && data[e-1] == '\r' {
 			e--
 		}
-		p.spans = append(p.spans, csvSpan{s: base + fs, e: base + e, from: base + fs})
+		p.scratch = append(p.scratch, data[fs:e]...)
+		field(base + fs)
 		if i >= len(data) {
 			if !p.eof {
 				return 0, false, nil
@@ -385,6 +457,26 @@ func (p *csvParser) splitQuoted(data []byte) (int, bool, error) {
 		}
 		return finish(i + 1)
 	}
+}
+
+// nextSpecial returns the index of the first delimiter, line feed or quote in b, or len(b),
+// testing eight bytes at a time.
+func (p *csvParser) nextSpecial(b []byte) int {
+	dm := uint64(p.delim) * lsb8
+	const nm, qm = '\n' * lsb8, '"' * lsb8
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if t := zeroBytes(x^dm) | zeroBytes(x^nm) | zeroBytes(x^qm); t != 0 {
+			return i + bits.TrailingZeros64(t)>>3
+		}
+	}
+	for ; i < len(b); i++ {
+		if c := b[i]; c == p.delim || c == '\n' || c == '"' {
+			return i
+		}
+	}
+	return len(b)
 }
 
 // sniff reads the first line, picks the delimiter and decides whether it is a header.
@@ -420,9 +512,10 @@ func (p *csvParser) sniff() error {
 			if _, err := p.readRecord(); err != nil {
 				return err
 			}
-			p.header = make([]string, len(p.fields))
-			for i, f := range p.fields {
-				p.header[i] = string(f)
+			p.splitFull()
+			p.header = make([]string, len(p.ends))
+			for i := range p.ends {
+				p.header[i] = string(p.fieldAt(i))
 			}
 			p.line += p.recLines
 			return p.checkRequired()
@@ -473,6 +566,13 @@ func (p *csvParser) setColumns(cols []jmeterColumn) {
 			p.at[c] = i
 		}
 	}
+	// row reads dataType and URL only when there is no responseMessage.
+	p.need = 1
+	for c, i := range p.at {
+		if i >= 0 && (p.at[colResponseMessage] < 0 || c != int(colDataType) && c != int(colURL)) {
+			p.need = max(p.need, i+1)
+		}
+	}
 }
 
 // headerColumns reports whether cells form a JMeter header: every cell a save-service column
@@ -515,20 +615,41 @@ func countOutsideQuotes(b []byte, d byte) int {
 	return n
 }
 
+// fieldAt returns field i of the current record.
+func (p *csvParser) fieldAt(i int) []byte {
+	s := uint32(0)
+	if i > 0 {
+		s = p.ends[i-1] + 1
+	}
+	return p.rec[s:p.ends[i]]
+}
+
+// fieldStart is the buffer offset of field i's first byte, for error messages.
+func (p *csvParser) fieldStart(i int) int {
+	if p.quoted {
+		return p.qpos[i]
+	}
+	if i == 0 {
+		return p.recStart
+	}
+	return p.recStart + int(p.ends[i-1]) + 1
+}
+
 func (p *csvParser) field(c jmeterColumn) ([]byte, bool) {
 	i := p.at[c]
 	if i < 0 {
 		return nil, false
 	}
-	return p.fields[i], true
+	return p.fieldAt(i), true
 }
 
 func (p *csvParser) isHeaderAgain() bool {
-	if len(p.header) != len(p.fields) {
+	if len(p.header) != p.nf {
 		return false
 	}
-	for i, f := range p.fields {
-		if string(f) != p.header[i] {
+	p.splitFull()
+	for i, h := range p.header {
+		if string(p.fieldAt(i)) != h {
 			return false
 		}
 	}
@@ -537,19 +658,27 @@ func (p *csvParser) isHeaderAgain() bool {
 
 // row converts the current record into p.s and hands it to the sink.
 func (p *csvParser) row() error {
-	if len(p.fields) != len(p.cols) {
-		if len(p.fields) == 1 && len(p.fields[0]) == 0 {
+	if n := p.nf; n != len(p.cols) {
+		if n == 1 && p.ends[0] == 0 {
 			return nil // blank line
 		}
-		if len(p.fields) > len(p.cols) {
-			return p.errAt(p.fstart[len(p.cols)], "row has %d fields but the columns are %d (%s); extra field starts here", len(p.fields), len(p.cols), p.columnsText())
+		if n > len(p.cols) {
+			p.splitFull()
+			return p.errAt(p.fieldStart(len(p.cols)), "row has %d fields but the columns are %d (%s); extra field starts here", n, len(p.cols), p.columnsText())
 		}
-		return p.errAt(p.pos, "row has %d fields but the columns are %d (%s); the row ends early (truncated file?)", len(p.fields), len(p.cols), p.columnsText())
+		return p.errAt(p.pos, "row has %d fields but the columns are %d (%s); the row ends early (truncated file?)", n, len(p.cols), p.columnsText())
 	}
 	s := &p.s
 	*s = Sample{Line: p.line, OK: true}
 	if f, ok := p.field(colTimeStamp); ok {
-		v, ok := p.tp.parse(f)
+		var v int64
+		ok = false
+		if !p.tp.fixed {
+			v, ok = parseInt(f) // epoch milliseconds, what JMeter writes by default
+		}
+		if !ok {
+			v, ok = p.tp.parse(f)
+		}
 		if !ok {
 			if p.isHeaderAgain() {
 				return nil // concatenated files repeat the header
@@ -571,12 +700,12 @@ func (p *csvParser) row() error {
 		return p.fieldErr(colElapsed, "elapsed %q is not a number of milliseconds", f)
 	}
 	if f, ok := p.field(colLabel); ok {
-		s.Label = p.label(f)
+		s.Label = p.labels.get(f)
 	}
 	var code []byte
 	if f, ok := p.field(colResponseCode); ok {
 		code = f
-		s.Code = intern(p.codes, f, internLimit)
+		s.Code = p.codes.get(f)
 	}
 	if f, ok := p.field(colSuccess); ok {
 		switch {
@@ -600,18 +729,19 @@ func (p *csvParser) row() error {
 		u, okURL := p.field(colURL)
 		s.Transaction = okDT && okURL && len(dt) == 0 && string(u) == "null"
 	}
-	var err error
-	if s.BytesRecv, err = p.intField(colBytes, "bytes"); err != nil {
-		return err
+	v, bad := p.intAt(colBytes)
+	if bad {
+		return p.intErr(colBytes, "bytes")
 	}
-	if s.BytesSent, err = p.intField(colSentBytes, "sentBytes"); err != nil {
-		return err
+	s.BytesRecv = v
+	if v, bad = p.intAt(colSentBytes); bad {
+		return p.intErr(colSentBytes, "sentBytes")
 	}
-	th, err := p.intField(colAllThreads, "allThreads")
-	if err != nil {
-		return err
+	s.BytesSent = v
+	if v, bad = p.intAt(colAllThreads); bad {
+		return p.intErr(colAllThreads, "allThreads")
 	}
-	s.Threads = int(th)
+	s.Threads = int(v)
 	if !s.OK {
 		// Keep the text JMeter's dashboard would use as the error key: the assertion
 		// message when the response code itself looks fine, else the response message.
@@ -628,7 +758,14 @@ func (p *csvParser) row() error {
 	} else {
 		p.prevValid = true
 		p.prevLabel = s.Label
-		p.prevThread = append(p.prevThread[:0], thread...)
+		if i := p.at[colThreadName]; i >= 0 && !p.quoted {
+			p.prevFrom = p.fieldStart(i)
+			p.prevTo = p.prevFrom + len(thread)
+			p.prevInBuf = true
+		} else {
+			p.prevThread = append(p.prevThread[:0], thread...)
+			p.prevInBuf = false
+		}
 		p.prevStart, p.prevEnd = s.StartMS, s.StartMS+int64(s.ElapsedMS)
 	}
 	return p.sink.Sample(s)
@@ -650,6 +787,7 @@ func (p *csvParser) isSubResult(s *Sample, thread []byte) bool {
 			return false
 		}
 	}
+	p.ownPrevThread()
 	if !bytes.Equal(thread, p.prevThread) {
 		return false
 	}
@@ -659,20 +797,35 @@ func (p *csvParser) isSubResult(s *Sample, thread []byte) bool {
 	return true
 }
 
-func (p *csvParser) intField(c jmeterColumn, name string) (int64, error) {
-	f, ok := p.field(c)
-	if !ok || len(f) == 0 {
-		return 0, nil
+// ownPrevThread copies the previous top-level row's thread name out of buf.
+func (p *csvParser) ownPrevThread() {
+	if p.prevInBuf {
+		p.prevThread = append(p.prevThread[:0], p.buf[p.prevFrom:p.prevTo]...)
+		p.prevInBuf = false
+	}
+}
+
+// intAt parses column c as a whole number: 0 when the column is absent or empty, bad when
+// it is not a number (intErr words the error).
+func (p *csvParser) intAt(c jmeterColumn) (v int64, bad bool) {
+	i := p.at[c]
+	if i < 0 {
+		return 0, false
+	}
+	f := p.fieldAt(i)
+	if len(f) == 0 {
+		return 0, false
 	}
 	v, ok := parseInt(f)
-	if !ok {
-		return 0, p.fieldErr(c, "%s %q is not a whole number", name, f)
-	}
-	return v, nil
+	return v, !ok
+}
+
+func (p *csvParser) intErr(c jmeterColumn, name string) error {
+	return p.fieldErr(c, "%s %q is not a whole number", name, p.fieldAt(p.at[c]))
 }
 
 func (p *csvParser) fieldErr(c jmeterColumn, format string, args ...any) error {
-	return p.errAt(p.fstart[p.at[c]], format, args...)
+	return p.errAt(p.fieldStart(p.at[c]), format, args...)
 }
 
 func (p *csvParser) columnsText() string {
@@ -686,7 +839,10 @@ func (p *csvParser) columnsText() string {
 	return strings.Join(names, ",")
 }
 
-// parseInt parses an optionally negative decimal integer without allocating.
+// parseInt parses an optionally negative decimal integer of at most 18 characters without
+// allocating. Up to 16 digits are converted eight at a time (SWAR) without a branch per
+// digit, whose loop exit would be mispredicted on most fields; this reads up to eight bytes
+// past the end of b when b's capacity has them (they are masked off), else copies.
 func parseInt(b []byte) (int64, bool) {
 	if len(b) == 0 || len(b) > 18 {
 		return 0, false
@@ -699,17 +855,68 @@ func parseInt(b []byte) (int64, bool) {
 			return 0, false
 		}
 	}
-	var v int64
-	for _, c := range b {
-		if c < '0' || c > '9' {
+	var v uint64
+	switch n := len(b); {
+	case n <= 8:
+		w, ok := digitWord(b)
+		if !ok {
 			return 0, false
 		}
-		v = v*10 + int64(c-'0')
+		v = parseEight(w)
+	case n <= 16:
+		hi := binary.LittleEndian.Uint64(b)
+		lo, ok := digitWord(b[8:])
+		if !ok || !eightDigits(hi) {
+			return 0, false
+		}
+		v = parseEight(hi)*pow10[n-8] + parseEight(lo)
+	default:
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + uint64(c-'0')
+		}
 	}
 	if neg {
-		v = -v
+		return -int64(v), true
 	}
-	return v, true
+	return int64(v), true
+}
+
+var pow10 = [...]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
+
+// digitWord returns 1–8 digits as an eight-digit word padded with leading zeros (the first
+// character in the lowest byte), and whether they are all digits.
+func digitWord(b []byte) (uint64, bool) {
+	n := len(b)
+	var w uint64
+	if cap(b) >= 8 {
+		w = binary.LittleEndian.Uint64(b[:8])
+	} else {
+		var t [8]byte
+		copy(t[:], b)
+		w = binary.LittleEndian.Uint64(t[:])
+	}
+	// n is 1 to 8: shift the digits to the top and fill the bytes below with '0'.
+	w = w<<(uint(8-n)*8&63) | zeroPad[n&15]
+	return w, eightDigits(w)
+}
+
+// zeroPad[n] is eight '0' digits but for the top n bytes.
+var zeroPad = [16]uint64{0x3030303030303030, 0x30303030303030, 0x303030303030, 0x3030303030, 0x30303030, 0x303030, 0x3030, 0x30}
+
+// eightDigits reports whether all eight bytes of w are ASCII digits.
+func eightDigits(w uint64) bool {
+	return (w&0xF0F0F0F0F0F0F0F0)|(((w+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
+}
+
+// parseEight converts eight ASCII digits, the first in the lowest byte, to their value:
+// neighbouring digits are combined into pairs, then pairs into fours, then fours into eight.
+func parseEight(w uint64) uint64 {
+	w -= 0x3030303030303030
+	w = w*10 + w>>8
+	return ((w&0x000000FF000000FF)*(100+1000000<<32) + (w>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
 }
 
 func isSuccessCode(code []byte) bool {
@@ -733,27 +940,71 @@ func intern(m map[string]string, b []byte, limit int) string {
 	return s
 }
 
-// cachedLabel is one slot of a small direct-mapped cache in front of the label intern map;
-// a handful of labels repeat on every row, and comparing a few bytes is cheaper than hashing.
-type cachedLabel struct {
+// internCache is a small direct-mapped cache in front of an intern map: a handful of labels
+// and codes repeat on every row, and comparing a few bytes is cheaper than hashing them.
+type internCache struct {
+	slots [256]cachedString
+	m     map[string]string
+}
+
+type cachedString struct {
 	b []byte
 	s string
 }
 
-func (p *csvParser) label(f []byte) string {
-	n := len(f)
-	h := n
-	if n > 0 {
-		h = h*31 + int(f[0]) + int(f[n-1])*7 + int(f[n/2])*13
-		if n > 1 {
-			h += int(f[n-2]) * 131
-		}
+func (c *internCache) get(f []byte) string {
+	e := &c.slots[cacheSlot(f)]
+	if len(e.b) == len(f) && e.b != nil && sameBytes(e.b, f) {
+		return e.s
 	}
-	c := &p.labelCache[h&255]
-	if c.b != nil && string(c.b) == string(f) {
-		return c.s
-	}
-	s := intern(p.labels, f, internLimit)
-	c.b, c.s = append(c.b[:0], f...), s
+	s := intern(c.m, f, internLimit)
+	e.b, e.s = append(e.b[:0], f...), s
 	return s
+}
+
+// cacheSlot hashes the first and last eight bytes of f (and its length) to a slot number;
+// labels of one test plan tend to share a prefix and differ at the end.
+func cacheSlot(f []byte) int {
+	n := len(f)
+	h := word8(f)
+	if n > 8 {
+		h ^= binary.LittleEndian.Uint64(f[n-8:]) * 0x9E3779B97F4A7C15
+	}
+	return int((h^uint64(n))*0x9E3779B97F4A7C15>>56) & 255
+}
+
+// word8 returns the first eight bytes of b (fewer when b is shorter, zero above them) as a
+// little-endian word, reading them at once when b's capacity allows.
+func word8(b []byte) uint64 {
+	n := len(b)
+	if cap(b) < 8 {
+		var t [8]byte
+		copy(t[:], b)
+		return binary.LittleEndian.Uint64(t[:])
+	}
+	w := binary.LittleEndian.Uint64(b[:8])
+	if n < 8 {
+		w &= 1<<(uint(n)*8&63) - 1
+	}
+	return w
+}
+
+// sameBytes reports whether a and b, of the same length, are equal; up to 32 bytes it
+// compares (overlapping) words in line, which beats calling the general comparison.
+func sameBytes(a, b []byte) bool {
+	n := len(a)
+	if n > 32 || len(b) != n {
+		return string(a) == string(b)
+	}
+	if word8(a) != word8(b) {
+		return false
+	}
+	if n <= 8 {
+		return true
+	}
+	le := binary.LittleEndian
+	if le.Uint64(a[n-8:]) != le.Uint64(b[n-8:]) {
+		return false
+	}
+	return n <= 16 || le.Uint64(a[8:]) == le.Uint64(b[8:]) && le.Uint64(a[n-16:]) == le.Uint64(b[n-16:])
 }

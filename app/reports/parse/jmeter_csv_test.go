@@ -309,3 +309,78 @@ func FuzzJMeterCSV(f *testing.F) {
 		}
 	})
 }
+
+// TestParseIntMatchesByteLoop checks the eight-digits-at-a-time integer parser against a
+// plain loop over every length and a digit or non-digit at every position.
+func TestParseIntMatchesByteLoop(t *testing.T) {
+	ref := func(b []byte) (int64, bool) {
+		if len(b) == 0 || len(b) > 18 {
+			return 0, false
+		}
+		neg := b[0] == '-'
+		if neg {
+			b = b[1:]
+		}
+		if len(b) == 0 {
+			return 0, false
+		}
+		var v int64
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int64(c-'0')
+		}
+		if neg {
+			v = -v
+		}
+		return v, true
+	}
+	check := func(s string) {
+		want, wok := ref([]byte(s))
+		// Alone, and inside a buffer with digits and then other bytes past its end, which
+		// the parser may read but must ignore.
+		for _, b := range [][]byte{[]byte(s), []byte("12345678" + s + "98765432109876543210")[8 : 8+len(s)], []byte(s + ",x\n\"\xff12345678")[:len(s)]} {
+			got, gok := parseInt(b)
+			if got != want || gok != wok {
+				t.Errorf("parseInt(%q) = %d, %v; want %d, %v", s, got, gok, want, wok)
+			}
+		}
+	}
+	for n := 0; n <= 20; n++ {
+		digits := []byte("98765432109876543210")[:n]
+		check(string(digits))
+		check("-" + string(digits))
+		for i := range digits {
+			for _, c := range []byte{'/', ':', '0', '9', 'a', ' ', 0xff, '-', '.'} {
+				b := []byte(string(digits))
+				b[i] = c
+				check(string(b))
+			}
+		}
+	}
+	check("1767225600000")
+	check("0000000000000000")
+}
+
+// TestSameBytesFindsEveryDifference checks the word-wise comparison of the intern cache at
+// every length it handles in line and a difference at every position.
+func TestSameBytesFindsEveryDifference(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		a := []byte(strings.Repeat("GET /api/v1/resource/", 2)[:n])
+		if !sameBytes(a, []byte(string(a))) {
+			t.Errorf("length %d: equal bytes reported different", n)
+		}
+		// Bytes past the end, within the capacity, must not count.
+		if !sameBytes([]byte(string(a) + "12345678")[:n], []byte(string(a) + "abcdefgh")[:n]) {
+			t.Errorf("length %d: bytes past the end compared", n)
+		}
+		for i := range n {
+			b := []byte(string(a))
+			b[i] ^= 1
+			if sameBytes(a, b) {
+				t.Errorf("length %d: difference at %d not seen", n, i)
+			}
+		}
+	}
+}
