@@ -66,14 +66,21 @@ type Label struct {
 	OK        *Hist
 	ko        *Hist
 	ErrorKeys *TopErrors
+	// okPend holds the bucket indices of successful whole-millisecond samples not yet
+	// counted in OK, and okMin and okMax their extremes: a label's histogram spans tens of
+	// KB, and with dozens of labels counting each sample straight into it misses the cache
+	// far more often than counting a batch of them in one go (see flushOK).
+	okPend       []uint16
+	okMin, okMax int64
 
-	buckets map[int64]*Bucket
-	lastKey int64
-	last    *Bucket
-	// slices is the per-label histogram grid (top-level labels only). lastSlice is where
-	// the label's samples go now and prevSlice where they went before: samples near a slice
-	// edge alternate between the two, so only a third slice seals prevSlice.
-	slices    map[int64]*Bucket
+	buckets grid // chart buckets, Aggregator.bucketMS wide
+	// slices is the per-label histogram grid (top-level labels only, else nil). lastSlice
+	// is where the label's samples go now and prevSlice where they went before: samples
+	// near a slice edge alternate between the two, so only a third slice seals prevSlice.
+	// While aggregating a slice holds only its histogram: its counters are those of the
+	// label's chart buckets it spans (slices are whole multiples of them), which clone adds
+	// up, so a sample updates one set of counters instead of two.
+	slices    *grid
 	lastSlice *Bucket
 	prevSlice *Bucket
 }
@@ -102,10 +109,16 @@ type Aggregator struct {
 	ladder   int
 	minStart int64
 	maxStart int64
-	run      map[int64]*Bucket // run-wide histogram and threads per bucket
-	runLast  *Bucket
-	sliceMS  int64 // width of the per-label slices; a ladder size ≥ bucketMS
-	topLevel int   // number of top-level labels, for the MaxSlices budget
+	run      grid // run-wide histogram and threads per bucket
+	// keys caches the bucket and slice numbers of the two most recent buckets that samples
+	// fell in, so that most samples find theirs with a comparison instead of two divisions.
+	keys [2]timeKey
+	// spanLimit is the span of start times (maxStart-minStart) at which track must check
+	// whether the buckets or slices have to widen; below it a new extreme start time only
+	// moves minStart or maxStart.
+	spanLimit int64
+	sliceMS   int64 // width of the per-label slices; a ladder size ≥ bucketMS
+	topLevel  int   // number of top-level labels, for the MaxSlices budget
 	// histBytes is the encoded size of every slice histogram, for the SliceHistBytes
 	// budget; scratch is the buffer their merges write into.
 	histBytes int
@@ -131,13 +144,58 @@ func New(opt Options) *Aggregator {
 	if opt.SliceHistBytes <= 0 {
 		opt.SliceHistBytes = 4 << 20
 	}
-	return &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], sliceMS: bucketLadder[0], run: make(map[int64]*Bucket)}
+	a := &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], sliceMS: bucketLadder[0], run: grid{size: bucketLadder[0]}}
+	a.resetKeys()
+	return a
+}
+
+// timeKey locates a bucket: its start, its number (start/bucketMS) and the number and start
+// of the slice that holds it.
+type timeKey struct {
+	start, bucket     int64
+	slice, sliceStart int64
+}
+
+// resetKeys empties the key cache, which must happen whenever the bucket or slice size
+// changes. The empty entries cannot match a start time: their bucket lies below any.
+func (a *Aggregator) resetKeys() {
+	a.keys = [2]timeKey{{start: math.MinInt64}, {start: math.MinInt64}}
+}
+
+// timeKeys returns where start time t goes.
+func (a *Aggregator) timeKeys(t int64) timeKey {
+	if k := a.keys[0]; uint64(t-k.start) < uint64(a.bucketMS) {
+		return k
+	}
+	if k := a.keys[1]; uint64(t-k.start) < uint64(a.bucketMS) {
+		a.keys[0], a.keys[1] = k, a.keys[0]
+		return k
+	}
+	n := floorDiv(t, a.bucketMS)
+	k := timeKey{start: n * a.bucketMS, bucket: n}
+	k.slice = floorDiv(k.start, a.sliceMS)
+	k.sliceStart = k.slice * a.sliceMS
+	a.keys[0], a.keys[1] = k, a.keys[0]
+	return k
+}
+
+// sampleVals are the figures of one sample that each series it counts in needs, worked out
+// once per sample.
+type sampleVals struct {
+	ms      float64
+	start   int64
+	end     int64 // start + ceil(ms); 0 when start is
+	recv    int64
+	sent    int64
+	code    string
+	threads int
+	ok      bool
 }
 
 func (a *Aggregator) newLabel(name string, sub bool) *Label {
-	l := &Label{Name: name, Sub: sub, OK: NewHist(), ko: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: make(map[int64]*Bucket)}
+	l := &Label{Name: name, Sub: sub, OK: NewHist(), ko: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: grid{size: a.bucketMS}}
 	if !sub {
-		l.slices = make(map[int64]*Bucket)
+		l.slices = &grid{size: a.sliceMS}
 	}
 	return l
 }
@@ -145,92 +203,154 @@ func (a *Aggregator) newLabel(name string, sub bool) *Label {
 // Sample adds one sample. It never fails; the error is there to satisfy parse.SampleSink.
 func (a *Aggregator) Sample(s *parse.Sample) error {
 	l := a.last
-	if l == nil || l.Name != s.Label || l.Sub != s.Sub {
-		p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label)))
-		slot := &a.cache[(p>>3^p>>11)&255]
-		l = *slot
-		if l == nil || uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) != p || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
-			k := labelKey{s.Label, s.Sub}
-			l = a.labels[k]
-			if l == nil {
-				l = a.newLabel(s.Label, s.Sub)
-				a.labels[k] = l
-				if !s.Sub {
-					a.topLevel++
-					a.fitSlices()
-				}
-			}
-			if uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
-				*slot = l
-			}
-		}
-		a.last = l
+	if l == nil || unsafe.StringData(l.Name) != unsafe.StringData(s.Label) || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
+		l = a.findLabel(s)
 	}
 	if s.Transaction {
 		l.Transaction = true
 	}
-	l.Counters.add(s)
+	v := sampleVals{ms: s.ElapsedMS, start: s.StartMS, recv: s.BytesRecv, sent: s.BytesSent, code: s.Code, threads: s.Threads, ok: s.OK}
+	if v.start != 0 {
+		v.end = v.start + int64(math.Ceil(v.ms))
+	}
+	l.Counters.addVals(&v)
 	l.MaxThreads = max(l.MaxThreads, s.Threads)
-	us := toUS(s.ElapsedMS)
+	// A whole number of milliseconds (JMeter writes nothing else) lands in the same bucket
+	// index of every millisecond histogram, so it is worked out once for all of them.
+	var ms int64
+	var fine int
+	whole := false
+	if m := int64(v.ms); float64(m) == v.ms && m >= 0 && m <= 1e12 {
+		ms, fine, whole = m, bucketIndex(uint64(m), fineSubBits), true
+	}
+	us := toUS(v.ms)
 	if s.OK {
-		l.OK.RecordUS(us)
+		if whole && l.OK.unitUS == 1000 {
+			l.stageOK(ms, fine)
+		} else {
+			l.flushOK()
+			l.OK.RecordUS(us)
+		}
 	} else {
-		l.ko.RecordUS(us)
+		l.ko.record(us, ms, fine, whole)
 		l.ErrorKeys.Add(s.Code, s.Message, 1)
 	}
-	if s.StartMS == 0 {
+	if v.start == 0 {
 		return nil
 	}
-	a.track(s.StartMS)
-	key := floorTo(s.StartMS, a.bucketMS)
-	b := l.last
-	if b == nil || l.lastKey != key {
-		b = l.buckets[key]
-		if b == nil {
-			b = &Bucket{StartMS: key}
-			l.buckets[key] = b
-		}
-		l.last, l.lastKey = b, key
+	if t := v.start; t < a.minStart || t > a.maxStart || a.minStart == 0 && a.maxStart == 0 {
+		a.track(t)
 	}
-	b.Counters.add(s)
-	b.MaxThreads = max(b.MaxThreads, s.Threads)
+	key := a.timeKeys(v.start)
+	bp := l.buckets.slot(key.bucket)
+	b := *bp
+	if b == nil {
+		b = &Bucket{StartMS: key.start}
+		*bp = b
+	}
+	b.Counters.addVals(&v)
+	b.MaxThreads = max(b.MaxThreads, v.threads)
 	if s.Sub {
 		return nil
 	}
-	skey := floorTo(s.StartMS, a.sliceMS)
+	h0 := a.histBytes
 	sb := l.lastSlice
-	if sb == nil || sb.StartMS != skey {
-		sb = a.openSlice(l, skey)
+	if sb == nil || sb.StartMS != key.sliceStart {
+		sb = a.openSlice(l, key) // may seal a slice, which adds to histBytes
 	}
-	sb.Counters.add(s)
-	sb.MaxThreads = max(sb.MaxThreads, s.Threads)
-	if grew := sb.Fine.record(us, &a.scratch); grew != 0 {
-		a.histBytes += grew
+	if whole && sb.Fine.unitUS == 1000 {
+		a.histBytes += sb.Fine.recordIndex(ms, fine, &a.scratch)
+	} else {
+		a.histBytes += sb.Fine.record(us, &a.scratch)
+	}
+	if a.histBytes != h0 {
 		if a.histBytes > a.opt.SliceHistBytes {
 			a.shrinkSlices()
 		}
+		a.scratch.precise = a.histBytes > a.opt.SliceHistBytes/2
 	}
-	rb := a.runLast
-	if rb == nil || rb.StartMS != key {
-		rb = a.run[key]
-		if rb == nil {
-			rb = &Bucket{StartMS: key, Hist: NewCoarseHist()}
-			a.run[key] = rb
-		}
-		a.runLast = rb
+	rp := a.run.slot(key.bucket)
+	rb := *rp
+	if rb == nil {
+		rb = &Bucket{StartMS: key.start, Hist: NewCoarseHist()}
+		*rp = rb
 	}
-	rb.Hist.RecordUS(us)
-	rb.MaxThreads = max(rb.MaxThreads, s.Threads)
+	if whole {
+		rb.Hist.addIndex(ms, bucketIndex(uint64(ms), coarseSubBits), 1)
+	} else {
+		rb.Hist.RecordUS(us)
+	}
+	rb.MaxThreads = max(rb.MaxThreads, v.threads)
 	return nil
+}
+
+// stageOK adds a successful sample of ms milliseconds, whose fine bucket index is idx, to
+// the batch waiting to be counted in OK.
+func (l *Label) stageOK(ms int64, idx int) {
+	if len(l.okPend) == 0 {
+		l.okMin, l.okMax = ms, ms
+	} else {
+		l.okMin, l.okMax = min(l.okMin, ms), max(l.okMax, ms)
+	}
+	l.okPend = append(l.okPend, uint16(idx))
+	if len(l.okPend) >= maxOKPending {
+		l.flushOK()
+	}
+}
+
+// maxOKPending is the batch size of stageOK: 2 KiB per label.
+const maxOKPending = 1024
+
+// flushOK counts the waiting successful samples in OK. Everything that reads or merges OK
+// calls it first.
+func (l *Label) flushOK() {
+	if len(l.okPend) > 0 {
+		l.OK.addIndices(l.okPend, l.okMin, l.okMax)
+		l.okPend = l.okPend[:0]
+	}
+}
+
+// findLabel finds (or creates) the sample's label when it is not the previous sample's
+// (compared by address). Parsers intern labels, so the cache by the address of the name's
+// bytes nearly always answers without hashing the name.
+func (a *Aggregator) findLabel(s *parse.Sample) *Label {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label)))
+	slot := &a.cache[(p>>3^p>>11)&255]
+	l := *slot
+	if l == nil || uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) != p || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
+		if last := a.last; last != nil && last.Name == s.Label && last.Sub == s.Sub {
+			return last // the same label again, from a parser that does not intern
+		}
+		k := labelKey{s.Label, s.Sub}
+		l = a.labels[k]
+		if l == nil {
+			l = a.newLabel(s.Label, s.Sub)
+			a.labels[k] = l
+			if !s.Sub {
+				a.topLevel++
+				a.fitSlices()
+			}
+		}
+		if uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
+			*slot = l
+		}
+	}
+	a.last = l
+	return l
 }
 
 // openSlice makes the slice starting at key the label's current one, sealing the slice
 // before the previous one unless the samples are going back to it.
-func (a *Aggregator) openSlice(l *Label, key int64) *Bucket {
-	sb := l.slices[key]
+func (a *Aggregator) openSlice(l *Label, key timeKey) *Bucket {
+	if p := l.prevSlice; p != nil && p.StartMS == key.sliceStart {
+		l.prevSlice, l.lastSlice = l.lastSlice, p
+		return p
+	}
+	sp := l.slices.slot(key.slice)
+	sb := *sp
 	if sb == nil {
-		sb = &Bucket{StartMS: key, Fine: NewSparseHist()}
-		l.slices[key] = sb
+		sb = &Bucket{StartMS: key.sliceStart, Fine: NewSparseHist()}
+		*sp = sb
 	}
 	if l.lastSlice != nil {
 		if p := l.prevSlice; p != nil && p != sb {
@@ -273,6 +393,7 @@ func floorTo(t, size int64) int64 {
 func (a *Aggregator) track(t int64) {
 	if a.minStart == 0 && a.maxStart == 0 {
 		a.minStart, a.maxStart = t, t
+		a.setSpanLimit()
 		return
 	}
 	if t >= a.minStart && t <= a.maxStart {
@@ -280,6 +401,9 @@ func (a *Aggregator) track(t int64) {
 	}
 	a.minStart = min(a.minStart, t)
 	a.maxStart = max(a.maxStart, t)
+	if a.maxStart-a.minStart < a.spanLimit {
+		return
+	}
 	size := a.bucketMS
 	for (a.maxStart-a.minStart)/size >= int64(a.opt.MaxBuckets) {
 		a.ladder++
@@ -293,6 +417,19 @@ func (a *Aggregator) track(t int64) {
 		a.rebucket(size)
 	}
 	a.fitSlices()
+	a.setSpanLimit()
+}
+
+// setSpanLimit works out the shortest span of start times at which the buckets (MaxBuckets)
+// or the slices (MaxSlices) would have to widen, so that track need not check before.
+func (a *Aggregator) setSpanLimit() {
+	lim := int64(a.opt.MaxBuckets) * a.bucketMS
+	size := max(a.sliceMS, a.bucketMS)
+	labels := int64(max(a.topLevel, 1))
+	// fitSlices widens when labels*(span/size+1) > MaxSlices, that is when span/size
+	// reaches MaxSlices/labels.
+	lim = min(lim, int64(a.opt.MaxSlices)/labels*size)
+	a.spanLimit = lim
 }
 
 // nextSize is the ladder size after size.
@@ -316,14 +453,16 @@ func (a *Aggregator) fitSlices() {
 	if size != a.sliceMS {
 		a.resliceTo(size)
 	}
+	a.setSpanLimit()
 }
 
 // resliceTo merges the slices into slices of size ms and recounts their histograms' size.
 func (a *Aggregator) resliceTo(size int64) {
 	a.sliceMS = size
+	a.resetKeys()
 	for _, l := range a.labels {
 		if l.slices != nil {
-			l.slices = rebucketMap(l.slices, size)
+			l.slices.widen(size, &a.scratch)
 			l.lastSlice, l.prevSlice = nil, nil
 		}
 	}
@@ -334,38 +473,28 @@ func (a *Aggregator) resliceTo(size int64) {
 func (a *Aggregator) recountHist() {
 	n := 0
 	for _, l := range a.labels {
-		for _, b := range l.slices {
-			b.Fine.seal(&a.scratch)
-			n += b.Fine.Size()
+		if l.slices == nil {
+			continue
+		}
+		for _, b := range l.slices.cells {
+			if b != nil {
+				b.Fine.seal(&a.scratch)
+				n += b.Fine.Size()
+			}
 		}
 		l.lastSlice, l.prevSlice = nil, nil
 	}
 	a.histBytes = n
+	a.scratch.precise = a.histBytes > a.opt.SliceHistBytes/2
 }
 
 func (a *Aggregator) rebucket(size int64) {
 	a.bucketMS = size
+	a.resetKeys()
 	for _, l := range a.labels {
-		l.buckets = rebucketMap(l.buckets, size)
-		l.last = nil
+		l.buckets.widen(size, &a.scratch)
 	}
-	a.run = rebucketMap(a.run, size)
-	a.runLast = nil
-}
-
-func rebucketMap(old map[int64]*Bucket, size int64) map[int64]*Bucket {
-	nb := make(map[int64]*Bucket, len(old)/2+1)
-	for _, b := range old {
-		k := floorTo(b.StartMS, size)
-		t := nb[k]
-		if t == nil {
-			b.StartMS = k
-			nb[k] = b
-			continue
-		}
-		t.merge(b)
-	}
-	return nb
+	a.run.widen(size, &a.scratch)
 }
 
 func (b *Bucket) merge(o *Bucket) {
@@ -383,6 +512,37 @@ func (b *Bucket) merge(o *Bucket) {
 		b.Fine.Merge(o.Fine)
 	}
 	b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
+}
+
+// mergeAll merges the buckets os into b, their slice histograms all at once.
+func (b *Bucket) mergeAll(os []*Bucket, scratch *sparseScratch) {
+	if len(os) == 0 {
+		return
+	}
+	fine := make([]*SparseHist, 0, len(os)+1)
+	if b.Fine != nil {
+		fine = append(fine, b.Fine)
+	}
+	for _, o := range os {
+		b.Counters.Merge(&o.Counters)
+		if o.Hist != nil {
+			if b.Hist == nil {
+				b.Hist = NewCoarseHist()
+			}
+			_ = b.Hist.Merge(o.Hist) // same kind by construction
+		}
+		if o.Fine != nil {
+			fine = append(fine, o.Fine)
+		}
+		b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
+	}
+	if len(fine) > 0 {
+		if b.Fine == nil {
+			b.Fine = NewSparseHist()
+			fine = append([]*SparseHist{b.Fine}, fine...)
+		}
+		b.Fine.mergeAll(fine[1:], scratch)
+	}
 }
 
 func (b *Bucket) clone() *Bucket {
@@ -433,39 +593,26 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	a.fitSlices()
 	a.shrinkSlices()
 	a.cache = [256]*Label{}
-	for k, ob := range o.run {
-		if b := a.run[k]; b != nil {
-			b.merge(ob)
-		} else {
-			a.run[k] = ob
+	for _, ob := range o.run.cells {
+		if ob != nil {
+			a.run.add(ob)
 		}
 	}
-	a.last, a.runLast = nil, nil
+	a.last = nil
 }
 
 func (l *Label) merge(o *Label) {
+	l.flushOK()
+	o.flushOK()
 	l.Transaction = l.Transaction || o.Transaction
 	l.Counters.Merge(&o.Counters)
 	l.MaxThreads = max(l.MaxThreads, o.MaxThreads)
 	_ = l.OK.Merge(o.OK) // same precision by construction
 	_ = l.ko.Merge(o.ko)
 	l.ErrorKeys.Merge(o.ErrorKeys)
-	for k, ob := range o.buckets {
-		if b := l.buckets[k]; b != nil {
-			b.merge(ob)
-		} else {
-			l.buckets[k] = ob.clone()
-		}
-	}
-	l.last = nil
-	if l.slices != nil {
-		for k, ob := range o.slices {
-			if b := l.slices[k]; b != nil {
-				b.merge(ob)
-			} else {
-				l.slices[k] = ob.clone()
-			}
-		}
+	l.buckets.mergeFrom(&o.buckets)
+	if l.slices != nil && o.slices != nil {
+		l.slices.mergeFrom(o.slices)
 		l.lastSlice, l.prevSlice = nil, nil
 	}
 }
@@ -473,23 +620,14 @@ func (l *Label) merge(o *Label) {
 // Slices returns the label's histogram slices (Result.SliceMS wide) in time order; nil
 // for sub-result labels and for the overall row, whose chart buckets carry histograms.
 func (l *Label) Slices() []*Bucket {
-	out := make([]*Bucket, 0, len(l.slices))
-	for _, b := range l.slices {
-		out = append(out, b)
+	if l.slices == nil {
+		return []*Bucket{}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].StartMS < out[j].StartMS })
-	return out
+	return l.slices.list()
 }
 
 // Buckets returns the label's time buckets in time order.
-func (l *Label) Buckets() []*Bucket {
-	out := make([]*Bucket, 0, len(l.buckets))
-	for _, b := range l.buckets {
-		out = append(out, b)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].StartMS < out[j].StartMS })
-	return out
-}
+func (l *Label) Buckets() []*Bucket { return l.buckets.list() }
 
 // Result is the aggregation of a whole input.
 type Result struct {
@@ -517,11 +655,15 @@ func (a *Aggregator) Result() *Result {
 	overall.Sub = false
 	overall.All = overall.OK.Clone()
 	_ = overall.All.Merge(overall.ko)
-	for k, rb := range a.run {
-		b := overall.buckets[k]
+	for _, rb := range a.run.cells {
+		if rb == nil {
+			continue
+		}
+		p := overall.buckets.slot(floorDiv(rb.StartMS, a.bucketMS))
+		b := *p
 		if b == nil {
-			b = &Bucket{StartMS: k}
-			overall.buckets[k] = b
+			b = &Bucket{StartMS: rb.StartMS}
+			*p = b
 		}
 		b.Hist = rb.Hist.Clone()
 		b.MaxThreads = max(b.MaxThreads, rb.MaxThreads)
@@ -536,23 +678,33 @@ func (a *Aggregator) Result() *Result {
 }
 
 func (l *Label) clone() *Label {
+	l.flushOK()
 	c := *l
 	c.Counters.Codes = append([]CodeCount(nil), l.Codes...)
+	c.okPend = nil
 	c.OK, c.ko = l.OK.Clone(), l.ko.Clone()
 	c.All = l.OK.Clone()
 	_ = c.All.Merge(l.ko)
 	c.ErrorKeys = newTopErrors(l.ErrorKeys.cap)
 	c.ErrorKeys.Merge(l.ErrorKeys)
-	c.buckets = make(map[int64]*Bucket, len(l.buckets))
-	for k, b := range l.buckets {
-		c.buckets[k] = b.clone()
-	}
-	c.last = nil
+	c.buckets = l.buckets.clone()
 	if l.slices != nil {
-		c.slices = make(map[int64]*Bucket, len(l.slices))
-		for k, b := range l.slices {
-			c.slices[k] = b.clone()
+		s := l.slices.clone()
+		for _, sb := range s.cells {
+			if sb != nil {
+				sb.Counters, sb.MaxThreads = Counters{}, 0
+			}
 		}
+		for _, b := range c.buckets.cells {
+			if b == nil {
+				continue
+			}
+			if sb := s.get(floorDiv(b.StartMS, s.size)); sb != nil {
+				sb.Counters.Merge(&b.Counters)
+				sb.MaxThreads = max(sb.MaxThreads, b.MaxThreads)
+			}
+		}
+		c.slices = &s
 		c.lastSlice, c.prevSlice = nil, nil
 	}
 	return &c

@@ -1,10 +1,8 @@
 package agg
 
 import (
-	"math"
 	"sort"
-
-	"scanboard/app/reports/parse"
+	"unsafe"
 )
 
 // maxCodes bounds the distinct response codes kept per series; the rest count as OtherCode.
@@ -35,29 +33,38 @@ type Counters struct {
 	Codes []CodeCount
 }
 
-func (c *Counters) add(s *parse.Sample) {
-	if c.Count == 0 || s.ElapsedMS < c.MinMS {
-		c.MinMS = s.ElapsedMS
+// addVals adds one sample, as worked out by Aggregator.Sample.
+func (c *Counters) addVals(v *sampleVals) {
+	if c.Count == 0 || v.ms < c.MinMS {
+		c.MinMS = v.ms
 	}
-	if c.Count == 0 || s.ElapsedMS > c.MaxMS {
-		c.MaxMS = s.ElapsedMS
+	if c.Count == 0 || v.ms > c.MaxMS {
+		c.MaxMS = v.ms
 	}
 	c.Count++
-	if !s.OK {
+	if !v.ok {
 		c.Errors++
 	}
-	c.SumMS += s.ElapsedMS
-	c.BytesRecv += s.BytesRecv
-	c.BytesSent += s.BytesSent
-	if s.StartMS != 0 {
-		if c.FirstStartMS == 0 || s.StartMS < c.FirstStartMS {
-			c.FirstStartMS = s.StartMS
+	c.SumMS += v.ms
+	c.BytesRecv += v.recv
+	c.BytesSent += v.sent
+	if v.start != 0 {
+		if c.FirstStartMS == 0 || v.start < c.FirstStartMS {
+			c.FirstStartMS = v.start
 		}
-		if end := s.StartMS + int64(math.Ceil(s.ElapsedMS)); end > c.LastEndMS {
-			c.LastEndMS = end
+		if v.end > c.LastEndMS {
+			c.LastEndMS = v.end
 		}
 	}
-	c.addCode(s.Code, 1)
+	// Parsers intern codes, so the code is nearly always the very same string as one
+	// already counted: compare addresses before bytes.
+	for i := range c.Codes {
+		if e := &c.Codes[i]; len(e.Code) == len(v.code) && (unsafe.StringData(e.Code) == unsafe.StringData(v.code) || e.Code == v.code) {
+			e.Count++
+			return
+		}
+	}
+	c.addCode(v.code, 1)
 }
 
 // addCode counts a code with a linear search: a series sees a handful of codes, and the

@@ -142,8 +142,21 @@ func (h *Hist) RecordUS(us int64) {
 	}
 }
 
-func (h *Hist) add(v int64, n uint64) {
-	idx := h.index(uint64(v))
+// record adds one response time, given in microseconds and, when whole is set, as a whole
+// number ms of milliseconds whose fine bucket index is idx, which spares a run-level
+// histogram that counts milliseconds working the index out again.
+func (h *Hist) record(us, ms int64, idx int, whole bool) {
+	if whole && h.unitUS == 1000 && h.subBits == fineSubBits {
+		h.addIndex(ms, idx, 1)
+		return
+	}
+	h.RecordUS(us)
+}
+
+func (h *Hist) add(v int64, n uint64) { h.addIndex(v, h.index(uint64(v)), n) }
+
+// addIndex adds n values v, whose bucket index is idx.
+func (h *Hist) addIndex(v int64, idx int, n uint64) {
 	i := idx - h.lo
 	if uint(i) < uint(len(h.counts)) {
 		h.counts[i] += n
@@ -158,6 +171,27 @@ func (h *Hist) add(v int64, n uint64) {
 		h.max = v
 	}
 	h.total += n
+}
+
+// addIndices adds one value per entry of idx, each a bucket index of a millisecond
+// histogram at the fine precision, the values ranging from lo to hi ms.
+func (h *Hist) addIndices(idx []uint16, lo, hi int64) {
+	if len(idx) == 0 {
+		return
+	}
+	h.grow(h.index(uint64(lo)))
+	h.grow(h.index(uint64(hi)))
+	c, base := h.counts, h.lo
+	for _, i := range idx {
+		c[int(i)-base]++
+	}
+	if h.total == 0 || lo < h.min {
+		h.min = lo
+	}
+	if h.total == 0 || hi > h.max {
+		h.max = hi
+	}
+	h.total += uint64(len(idx))
 }
 
 // grow widens the stored index range to include idx, leaving some slack on the side it grows.

@@ -12,25 +12,33 @@ import (
 // slice holds: thousands of slices with a few hundred distinct values each cost 2–3 bytes per
 // value instead of a dense array per slice.
 //
-// Recording appends the bucket index to a pending list; once the list is twice as long as
-// the stored buckets (at least 128) it is radix-sorted and merged into the encoded list, so a
-// value costs a share of a linear sort and of a sequential merge. The Aggregator seals a
-// slice its samples have moved past, which merges and frees the pending list, so at most
-// two slices per label hold one. Merging two SparseHists is exact.
+// Recording appends the bucket index to a pending list; when the Aggregator seals a slice
+// its samples have moved past, or once the list is long enough (see maxPending), the list is
+// radix-sorted and merged into the encoded list, so a value costs a share of a linear sort
+// and of one sequential merge. At most two slices per label hold a pending list, of at most
+// maxPending two-byte entries, and sealing hands the list's memory on to the next slice.
+// Merging two SparseHists is exact.
 //
 // The encoded list is never changed in place (a merge writes a new one), so Clone shares it.
 type SparseHist struct {
-	unitUS int64  // microseconds per unit: 1000 (ms) or 1
-	cells  []byte // (index gap, count) uvarint pairs in index order, counts > 0
-	n      int    // buckets in cells
-	pend   []uint32
+	unitUS int64    // microseconds per unit: 1000 (ms) or 1
+	cells  []byte   // (index gap, count) uvarint pairs in index order, counts > 0
+	n      int      // buckets in cells
+	pend   []uint16 // bucket indices, which are below 2^16 (see sparseScratch.sort)
 	total  uint64
 	min    int64 // in units; valid when total > 0
 	max    int64
 }
 
-// minPending is the shortest pending list worth a sort and merge.
-const minPending = 128
+// maxPending is the longest a pending list gets before it is merged: 8 KiB, a few times the
+// encoded size of a busy slice, so that most slices are merged once, when sealed. Once the
+// slices' encoded size nears the Aggregator's budget, lists are merged as soon as they are
+// twice as long as the encoded list (and minPending long), so that the size it checks
+// against the budget lags the values recorded by little.
+const (
+	maxPending = 4096
+	minPending = 128
+)
 
 // NewSparseHist returns an empty sparse histogram counting in milliseconds.
 func NewSparseHist() *SparseHist { return &SparseHist{unitUS: 1000} }
@@ -39,7 +47,7 @@ func NewSparseHist() *SparseHist { return &SparseHist{unitUS: 1000} }
 func (s *SparseHist) Count() uint64 { return s.total }
 
 // Size is the memory the histogram's buckets take, in bytes (encoded list and pending list).
-func (s *SparseHist) Size() int { return len(s.cells) + 4*len(s.pend) }
+func (s *SparseHist) Size() int { return len(s.cells) + 2*len(s.pend) }
 
 // Buckets is the number of non-empty buckets (after folding in pending values).
 func (s *SparseHist) Buckets() int {
@@ -68,6 +76,11 @@ func (s *SparseHist) record(us int64, scratch *sparseScratch) int {
 			v = us / 1000
 		}
 	}
+	return grew + s.recordIndex(v, bucketIndex(uint64(v), fineSubBits), scratch)
+}
+
+// recordIndex adds the value v (in s's unit) whose bucket index is idx.
+func (s *SparseHist) recordIndex(v int64, idx int, scratch *sparseScratch) int {
 	if s.total == 0 || v < s.min {
 		s.min = v
 	}
@@ -75,11 +88,14 @@ func (s *SparseHist) record(us int64, scratch *sparseScratch) int {
 		s.max = v
 	}
 	s.total++
-	s.pend = append(s.pend, uint32(bucketIndex(uint64(v), fineSubBits)))
-	if len(s.pend) >= max(minPending, 2*s.n) {
-		grew += s.flush(scratch)
+	if s.pend == nil && scratch != nil {
+		s.pend = scratch.takePending()
 	}
-	return grew
+	s.pend = append(s.pend, uint16(idx))
+	if len(s.pend) >= maxPending || scratch != nil && scratch.precise && len(s.pend) >= max(minPending, 2*s.n) {
+		return s.flush(scratch)
+	}
+	return 0
 }
 
 // flush folds the pending values into the encoded list and returns the change in its size.
@@ -94,7 +110,7 @@ func (s *SparseHist) flush(scratch *sparseScratch) int {
 		buf = scratch.buf[:0]
 	} else {
 		slices.Sort(s.pend)
-		buf = make([]byte, 0, len(s.cells)+3*len(s.pend))
+		buf = make([]byte, 0, len(s.cells)+4*len(s.pend))
 	}
 	w := cellWriter{b: buf}
 	r := cellReader{b: s.cells}
@@ -138,6 +154,9 @@ func (s *SparseHist) setCells(w cellWriter, scratch *sparseScratch) {
 // moved past keeps only its encoded list.
 func (s *SparseHist) seal(scratch *sparseScratch) int {
 	grew := s.flush(scratch)
+	if scratch != nil && s.pend != nil {
+		scratch.givePending(s.pend)
+	}
 	s.pend = nil
 	return grew
 }
@@ -221,6 +240,59 @@ func (s *SparseHist) merge(o *SparseHist, scratch *sparseScratch) int {
 	return grew + len(s.cells) - before
 }
 
+// mergeAll adds every value of os to s, like merging them one by one but in a single pass
+// over their lists: their counts are added up in a dense scratch array, and the indices
+// used, sorted, say which of its entries to write out as s's new list.
+func (s *SparseHist) mergeAll(os []*SparseHist, scratch *sparseScratch) {
+	unit := s.unitUS
+	for _, o := range os {
+		unit = min(unit, o.unitUS)
+	}
+	if unit != 1000 || scratch == nil {
+		for _, o := range os {
+			s.merge(o, scratch)
+		}
+		return
+	}
+	if len(scratch.dense) == 0 {
+		scratch.dense = make([]uint64, maxIndex+1)
+	}
+	d := scratch.dense
+	touched := scratch.touched[:0]
+	add := func(h *SparseHist) {
+		h.flush(scratch)
+		r := cellReader{b: h.cells}
+		for idx, c, ok := r.next(); ok; idx, c, ok = r.next() {
+			if d[idx] == 0 {
+				touched = append(touched, uint16(idx))
+			}
+			d[idx] += c
+		}
+	}
+	add(s)
+	for _, o := range os {
+		add(o)
+		if o.total == 0 {
+			continue
+		}
+		if s.total == 0 || o.min < s.min {
+			s.min = o.min
+		}
+		if s.total == 0 || o.max > s.max {
+			s.max = o.max
+		}
+		s.total += o.total
+	}
+	scratch.sort(touched)
+	w := cellWriter{b: scratch.buf[:0]}
+	for _, i := range touched {
+		w.put(int(i), d[i])
+		d[i] = 0
+	}
+	scratch.touched = touched[:0]
+	s.setCells(w, scratch)
+}
+
 // Clone returns an independent copy of s (sharing the immutable encoded list).
 func (s *SparseHist) Clone() *SparseHist {
 	s.flush(nil)
@@ -276,29 +348,51 @@ func (s *SparseHist) MarshalBinary() ([]byte, error) {
 }
 
 // sparseScratch is the Aggregator's reusable memory for SparseHist merges: the buffer a
-// merged list is written into before being copied out at its exact size, and the second
-// array of a radix sort.
+// merged list is written into before being copied out at its exact size, the second array of
+// a radix sort, and pending lists of sealed slices waiting for new slices to take them.
 type sparseScratch struct {
-	buf  []byte
-	keys []uint32
+	buf     []byte
+	keys    []uint16
+	free    [][]uint16
+	dense   []uint64 // all zero between uses; made on first use
+	touched []uint16
+	precise bool // merge pending lists early (see maxPending)
+}
+
+// maxFreePending bounds the pending lists kept for reuse.
+const maxFreePending = 64
+
+func (sc *sparseScratch) takePending() []uint16 {
+	if n := len(sc.free); n > 0 {
+		p := sc.free[n-1]
+		sc.free = sc.free[:n-1]
+		return p
+	}
+	return make([]uint16, 0, 64)
+}
+
+func (sc *sparseScratch) givePending(p []uint16) {
+	if len(sc.free) < maxFreePending {
+		sc.free = append(sc.free, p[:0])
+	}
 }
 
 // sort sorts bucket indices, which are below 2^16 (at 11 sub-bucket bits the largest is
 // 53<<10 + 2047): two counting passes over their bytes beat a comparison sort from a few
 // dozen values on.
-func (sc *sparseScratch) sort(a []uint32) {
+func (sc *sparseScratch) sort(a []uint16) {
 	if len(a) < 32 {
 		slices.Sort(a)
 		return
 	}
 	if cap(sc.keys) < len(a) {
-		sc.keys = make([]uint32, len(a))
+		sc.keys = make([]uint16, len(a))
 	}
 	tmp := sc.keys[:len(a)]
 	var lo, hi [256]int32
 	for _, v := range a {
 		lo[v&0xff]++
-		hi[v>>8&0xff]++
+		hi[v>>8]++
 	}
 	for i, sl, sh := 0, int32(0), int32(0); i < 256; i++ {
 		lo[i], sl = sl, sl+lo[i]
@@ -309,8 +403,8 @@ func (sc *sparseScratch) sort(a []uint32) {
 		lo[v&0xff]++
 	}
 	for _, v := range tmp {
-		a[hi[v>>8&0xff]] = v
-		hi[v>>8&0xff]++
+		a[hi[v>>8]] = v
+		hi[v>>8]++
 	}
 }
 

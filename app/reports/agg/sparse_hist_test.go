@@ -211,9 +211,9 @@ func TestScratchSortSortsBucketIndices(t *testing.T) {
 	var sc sparseScratch
 	for _, n := range []int{0, 5, 31, 32, 1000, 70_000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			a := make([]uint32, n)
+			a := make([]uint16, n)
 			for i := range a {
-				a[i] = uint32(bucketIndex(rng.Uint64()>>rng.IntN(64), fineSubBits))
+				a[i] = uint16(bucketIndex(rng.Uint64()>>rng.IntN(64), fineSubBits))
 			}
 			want := slices.Sorted(slices.Values(a))
 			sc.sort(a)
