@@ -447,7 +447,8 @@ func nextSize(size int64) int64 {
 func (a *Aggregator) fitSlices() {
 	size := max(a.sliceMS, a.bucketMS)
 	labels := int64(max(a.topLevel, 1))
-	for labels*((a.maxStart-a.minStart)/size+1) > int64(a.opt.MaxSlices) {
+	// With more labels than MaxSlices no size fits: stop at one slice spanning the run.
+	for span := a.maxStart - a.minStart; labels*(span/size+1) > int64(a.opt.MaxSlices) && span/size > 0; {
 		size = nextSize(size)
 	}
 	if size != a.sliceMS {

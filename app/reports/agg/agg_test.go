@@ -146,3 +146,31 @@ func TestSlicesCoverLabelsWithinBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestMoreLabelsThanSliceBudget feeds more top-level labels than MaxSlices allows slices:
+// no slice size fits, so each label must end with the slice (or two, by alignment) that
+// spans the run, rather than the slices widening without end.
+func TestMoreLabelsThanSliceBudget(t *testing.T) {
+	a := New(Options{MaxSlices: 20})
+	const start = 1_700_000_000_000
+	for i := range 30_000 {
+		s := parse.Sample{Label: fmt.Sprintf("L%02d", i%50), StartMS: int64(start + i*100), ElapsedMS: float64(1 + i%700), OK: true, Code: "200"}
+		if err := a.Sample(&s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := a.Result()
+	if len(res.Labels) != 50 {
+		t.Fatalf("%d labels", len(res.Labels))
+	}
+	for _, l := range res.Labels {
+		sl := l.Slices()
+		var n int64
+		for _, b := range sl {
+			n += b.Count
+		}
+		if len(sl) > 2 || n != l.Count {
+			t.Errorf("%s: %d slices of %d ms holding %d of %d samples", l.Name, len(sl), res.SliceMS, n, l.Count)
+		}
+	}
+}
