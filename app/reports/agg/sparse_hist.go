@@ -2,6 +2,7 @@ package agg
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
 )
 
@@ -104,15 +105,18 @@ func (s *SparseHist) flush(scratch *sparseScratch) int {
 		return 0
 	}
 	before := len(s.cells)
-	var buf []byte
 	if scratch != nil {
-		scratch.sort(s.pend)
-		buf = scratch.buf[:0]
-	} else {
-		slices.Sort(s.pend)
-		buf = make([]byte, 0, len(s.cells)+4*len(s.pend))
+		t := scratch.tally()
+		t.addCells(s.cells)
+		t.addPending(s.pend)
+		w := cellWriter{b: scratch.buf[:0]}
+		t.write(&w)
+		s.setCells(w, scratch)
+		s.pend = s.pend[:0]
+		return len(s.cells) - before
 	}
-	w := cellWriter{b: buf}
+	slices.Sort(s.pend)
+	w := cellWriter{b: make([]byte, 0, len(s.cells)+4*len(s.pend))}
 	r := cellReader{b: s.cells}
 	idx, c, ok := r.next()
 	p := s.pend
@@ -241,8 +245,7 @@ func (s *SparseHist) merge(o *SparseHist, scratch *sparseScratch) int {
 }
 
 // mergeAll adds every value of os to s, like merging them one by one but in a single pass
-// over their lists: their counts are added up in a dense scratch array, and the indices
-// used, sorted, say which of its entries to write out as s's new list.
+// over their lists, added up in the scratch tally.
 func (s *SparseHist) mergeAll(os []*SparseHist, scratch *sparseScratch) {
 	unit := s.unitUS
 	for _, o := range os {
@@ -254,27 +257,17 @@ func (s *SparseHist) mergeAll(os []*SparseHist, scratch *sparseScratch) {
 		}
 		return
 	}
-	if len(scratch.dense) == 0 {
-		scratch.dense = make([]uint64, maxIndex+1)
-	}
-	d := scratch.dense
-	touched := scratch.touched[:0]
-	add := func(h *SparseHist) {
-		h.flush(scratch)
-		r := cellReader{b: h.cells}
-		for idx, c, ok := r.next(); ok; idx, c, ok = r.next() {
-			if d[idx] == 0 {
-				touched = append(touched, uint16(idx))
-			}
-			d[idx] += c
-		}
-	}
-	add(s)
+	s.flush(scratch)
 	for _, o := range os {
-		add(o)
+		o.flush(scratch) // before tallying: a flush uses the tally too
+	}
+	t := scratch.tally()
+	t.addCells(s.cells)
+	for _, o := range os {
 		if o.total == 0 {
 			continue
 		}
+		t.addCells(o.cells)
 		if s.total == 0 || o.min < s.min {
 			s.min = o.min
 		}
@@ -283,13 +276,8 @@ func (s *SparseHist) mergeAll(os []*SparseHist, scratch *sparseScratch) {
 		}
 		s.total += o.total
 	}
-	scratch.sort(touched)
 	w := cellWriter{b: scratch.buf[:0]}
-	for _, i := range touched {
-		w.put(int(i), d[i])
-		d[i] = 0
-	}
-	scratch.touched = touched[:0]
+	t.write(&w)
 	s.setCells(w, scratch)
 }
 
@@ -348,14 +336,12 @@ func (s *SparseHist) MarshalBinary() ([]byte, error) {
 }
 
 // sparseScratch is the Aggregator's reusable memory for SparseHist merges: the buffer a
-// merged list is written into before being copied out at its exact size, the second array of
-// a radix sort, and pending lists of sealed slices waiting for new slices to take them.
+// merged list is written into before being copied out at its exact size, the tally that
+// adds values up, and pending lists of sealed slices waiting for new slices to take them.
 type sparseScratch struct {
 	buf     []byte
-	keys    []uint16
+	t       *tally
 	free    [][]uint16
-	dense   []uint64 // all zero between uses; made on first use
-	touched []uint16
 	precise bool // merge pending lists early (see maxPending)
 }
 
@@ -377,35 +363,57 @@ func (sc *sparseScratch) givePending(p []uint16) {
 	}
 }
 
-// sort sorts bucket indices, which are below 2^16 (at 11 sub-bucket bits the largest is
-// 53<<10 + 2047): two counting passes over their bytes beat a comparison sort from a few
-// dozen values on.
-func (sc *sparseScratch) sort(a []uint16) {
-	if len(a) < 32 {
-		slices.Sort(a)
-		return
+// tally returns the scratch tally, made on first use.
+func (sc *sparseScratch) tally() *tally {
+	if sc.t == nil {
+		sc.t = &tally{counts: make([]uint64, tallySize), used: make([]uint64, tallySize/64), lo: tallySize / 64}
 	}
-	if cap(sc.keys) < len(a) {
-		sc.keys = make([]uint16, len(a))
+	return sc.t
+}
+
+// tally adds up counts by bucket index (below 2^16: at 11 sub-bucket bits the largest is
+// 53<<10 + 2047) in a dense array, and marks the indices used in a bitmap, which lists them
+// in order when written out: cheaper than sorting the values, whose fixed costs dominate for
+// the few hundred values of a slice. Both arrays are all zero between uses.
+type tally struct {
+	counts []uint64
+	used   []uint64
+	lo, hi int // range of bitmap words that may be non-zero; lo > hi when none
+}
+
+const tallySize = 1 << 16
+
+func (t *tally) addPending(p []uint16) {
+	counts, used := t.counts[:tallySize], t.used[:tallySize/64]
+	lo, hi := t.lo, t.hi
+	for _, v := range p {
+		counts[v]++
+		used[v>>6] |= 1 << (v & 63)
+		lo, hi = min(lo, int(v>>6)), max(hi, int(v>>6))
 	}
-	tmp := sc.keys[:len(a)]
-	var lo, hi [256]int32
-	for _, v := range a {
-		lo[v&0xff]++
-		hi[v>>8]++
+	t.lo, t.hi = lo, hi
+}
+
+func (t *tally) addCells(cells []byte) {
+	r := cellReader{b: cells}
+	for idx, c, ok := r.next(); ok; idx, c, ok = r.next() {
+		t.counts[idx] += c
+		t.used[idx>>6] |= 1 << (idx & 63)
+		t.lo, t.hi = min(t.lo, idx>>6), max(t.hi, idx>>6)
 	}
-	for i, sl, sh := 0, int32(0), int32(0); i < 256; i++ {
-		lo[i], sl = sl, sl+lo[i]
-		hi[i], sh = sh, sh+hi[i]
+}
+
+// write appends the counts in index order to w and clears the tally.
+func (t *tally) write(w *cellWriter) {
+	for i := t.lo; i <= t.hi; i++ {
+		for b := t.used[i]; b != 0; b &= b - 1 {
+			idx := i<<6 + bits.TrailingZeros64(b)
+			w.put(idx, t.counts[idx])
+			t.counts[idx] = 0
+		}
+		t.used[i] = 0
 	}
-	for _, v := range a {
-		tmp[lo[v&0xff]] = v
-		lo[v&0xff]++
-	}
-	for _, v := range tmp {
-		a[hi[v>>8]] = v
-		hi[v>>8]++
-	}
+	t.lo, t.hi = tallySize/64, 0
 }
 
 // cellWriter appends (index gap, count) pairs.

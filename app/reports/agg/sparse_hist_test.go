@@ -206,19 +206,31 @@ func TestSliceHistogramsStayWithinBudget(t *testing.T) {
 	}
 }
 
-func TestScratchSortSortsBucketIndices(t *testing.T) {
+// TestTallyMergesLikeSorting records the same values into a SparseHist merged through the
+// Aggregator's scratch tally and one merged by sorting, over value spreads from a few
+// buckets to the whole index range, and expects the same encoding.
+func TestTallyMergesLikeSorting(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	var sc sparseScratch
-	for _, n := range []int{0, 5, 31, 32, 1000, 70_000} {
+	for _, n := range []int{1, 5, 200, 5000, 70_000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			a := make([]uint16, n)
-			for i := range a {
-				a[i] = uint16(bucketIndex(rng.Uint64()>>rng.IntN(64), fineSubBits))
+			a, b := NewSparseHist(), NewSparseHist()
+			for i := range n {
+				us := int64(1000 * (1 + rng.IntN(300)))
+				if i%3 == 0 {
+					us = int64(rng.Uint64()>>rng.IntN(64)>>12) / 1000 * 1000
+				}
+				a.record(us, &sc)
+				b.record(us, nil)
+				if i%997 == 0 {
+					a.seal(&sc) // merges into an existing list
+				}
 			}
-			want := slices.Sorted(slices.Values(a))
-			sc.sort(a)
-			if !slices.Equal(a, want) {
-				t.Error("not sorted like slices.Sort")
+			a.flush(&sc)
+			ea, _ := a.MarshalBinary()
+			eb, _ := b.MarshalBinary()
+			if !bytes.Equal(ea, eb) {
+				t.Error("tally and sort disagree")
 			}
 		})
 	}
