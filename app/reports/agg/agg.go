@@ -57,6 +57,9 @@ type Label struct {
 	Name        string
 	Transaction bool // JMeter transaction-controller label
 	Sub         bool // every sample was a sub-result
+	// Counters cover every sample of the label. While aggregating they hold only the
+	// samples without a start time: the others are counted in the chart buckets, whose
+	// counters clone adds up, so a sample updates one set of counters, not two.
 	Counters
 	MaxThreads int
 	// All and OK are the run-level histograms of every sample and of successful ones. While
@@ -204,7 +207,12 @@ func (a *Aggregator) newLabel(name string, sub bool) *Label {
 func (a *Aggregator) Sample(s *parse.Sample) error {
 	l := a.last
 	if l == nil || unsafe.StringData(l.Name) != unsafe.StringData(s.Label) || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
-		l = a.findLabel(s)
+		p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label)))
+		l = a.cache[(p>>3^p>>11)&255]
+		if l == nil || uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) != p || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
+			l = a.findLabel(s)
+		}
+		a.last = l
 	}
 	if s.Transaction {
 		l.Transaction = true
@@ -213,7 +221,6 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	if v.start != 0 {
 		v.end = v.start + int64(math.Ceil(v.ms))
 	}
-	l.Counters.addVals(&v)
 	l.MaxThreads = max(l.MaxThreads, s.Threads)
 	// A whole number of milliseconds (JMeter writes nothing else) lands in the same bucket
 	// index of every millisecond histogram, so it is worked out once for all of them.
@@ -236,6 +243,7 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		l.ErrorKeys.Add(s.Code, s.Message, 1)
 	}
 	if v.start == 0 {
+		l.Counters.addVals(&v) // the rest are in the buckets
 		return nil
 	}
 	if t := v.start; t < a.minStart || t > a.maxStart || a.minStart == 0 && a.maxStart == 0 {
@@ -310,32 +318,26 @@ func (l *Label) flushOK() {
 	}
 }
 
-// findLabel finds (or creates) the sample's label when it is not the previous sample's
-// (compared by address). Parsers intern labels, so the cache by the address of the name's
-// bytes nearly always answers without hashing the name.
+// findLabel finds (or creates) the sample's label when neither the previous sample's label
+// nor the cache (both compared by address: parsers intern labels, so they nearly always
+// answer) has it.
 func (a *Aggregator) findLabel(s *parse.Sample) *Label {
-	p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label)))
-	slot := &a.cache[(p>>3^p>>11)&255]
-	l := *slot
-	if l == nil || uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) != p || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
-		if last := a.last; last != nil && last.Name == s.Label && last.Sub == s.Sub {
-			return last // the same label again, from a parser that does not intern
-		}
-		k := labelKey{s.Label, s.Sub}
-		l = a.labels[k]
-		if l == nil {
-			l = a.newLabel(s.Label, s.Sub)
-			a.labels[k] = l
-			if !s.Sub {
-				a.topLevel++
-				a.fitSlices()
-			}
-		}
-		if uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
-			*slot = l
+	if last := a.last; last != nil && last.Name == s.Label && last.Sub == s.Sub {
+		return last // the same label again, from a parser that does not intern
+	}
+	k := labelKey{s.Label, s.Sub}
+	l := a.labels[k]
+	if l == nil {
+		l = a.newLabel(s.Label, s.Sub)
+		a.labels[k] = l
+		if !s.Sub {
+			a.topLevel++
+			a.fitSlices()
 		}
 	}
-	a.last = l
+	if p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label))); uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
+		a.cache[(p>>3^p>>11)&255] = l
+	}
 	return l
 }
 
@@ -652,6 +654,7 @@ func (a *Aggregator) Result() *Result {
 			overall.merge(l)
 		}
 	}
+	overall.Counters = overall.allCounters()
 	overall.Transaction = false
 	overall.Sub = false
 	overall.All = overall.OK.Clone()
@@ -678,10 +681,23 @@ func (a *Aggregator) Result() *Result {
 	return &Result{BucketMS: a.bucketMS, SliceMS: a.sliceMS, Overall: overall, Labels: labels}
 }
 
+// allCounters returns the counters of all of the label's samples: l.Counters, which while
+// aggregating hold the samples without a start time, plus the buckets'.
+func (l *Label) allCounters() Counters {
+	c := l.Counters
+	c.Codes = append([]CodeCount(nil), l.Codes...)
+	for _, b := range l.buckets.cells {
+		if b != nil {
+			c.Merge(&b.Counters)
+		}
+	}
+	return c
+}
+
 func (l *Label) clone() *Label {
 	l.flushOK()
 	c := *l
-	c.Counters.Codes = append([]CodeCount(nil), l.Codes...)
+	c.Counters = l.allCounters()
 	c.okPend = nil
 	c.OK, c.ko = l.OK.Clone(), l.ko.Clone()
 	c.All = l.OK.Clone()
