@@ -165,21 +165,26 @@ func (a *Aggregator) resetKeys() {
 	a.keys = [2]timeKey{{start: math.MinInt64}, {start: math.MinInt64}}
 }
 
-// timeKeys returns where start time t goes.
-func (a *Aggregator) timeKeys(t int64) timeKey {
-	if k := a.keys[0]; uint64(t-k.start) < uint64(a.bucketMS) {
+// timeKeys returns where start time t goes (valid until the next call).
+func (a *Aggregator) timeKeys(t int64) *timeKey {
+	if k := &a.keys[0]; uint64(t-k.start) < uint64(a.bucketMS) {
 		return k
 	}
+	return a.otherKeys(t)
+}
+
+// otherKeys is timeKeys when t is not in the most recent bucket.
+func (a *Aggregator) otherKeys(t int64) *timeKey {
 	if k := a.keys[1]; uint64(t-k.start) < uint64(a.bucketMS) {
 		a.keys[0], a.keys[1] = k, a.keys[0]
-		return k
+		return &a.keys[0]
 	}
 	n := floorDiv(t, a.bucketMS)
 	k := timeKey{start: n * a.bucketMS, bucket: n}
 	k.slice = floorDiv(k.start, a.sliceMS)
 	k.sliceStart = k.slice * a.sliceMS
 	a.keys[0], a.keys[1] = k, a.keys[0]
-	return k
+	return &a.keys[0]
 }
 
 // sampleVals are the figures of one sample that each series it counts in needs, worked out
@@ -231,8 +236,15 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		ms, fine, whole = m, bucketIndex(uint64(m), fineSubBits), true
 	}
 	us := toUS(v.ms)
+	// The common cases of stageOK, timeKeys, grid.slot, recordIndex and addOne are
+	// written out below: none is small enough for the compiler to inline, and at a few
+	// hundred nanoseconds per row the calls show.
 	if s.OK {
-		if whole && l.OK.unitUS == 1000 {
+		if n := len(l.okPend); whole && n > 0 && n < cap(l.okPend) && n+1 < maxOKPending {
+			l.okPend = l.okPend[:n+1]
+			l.okPend[n] = uint16(fine)
+			l.okMin, l.okMax = min(l.okMin, ms), max(l.okMax, ms)
+		} else if whole && l.OK.unitUS == 1000 {
 			l.stageOK(ms, fine)
 		} else {
 			l.flushOK()
@@ -249,10 +261,18 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	if t := v.start; t < a.minStart || t > a.maxStart || a.minStart == 0 && a.maxStart == 0 {
 		a.track(t)
 	}
-	key := a.timeKeys(v.start)
-	bp := l.buckets.slot(key.bucket)
-	b := *bp
-	if b == nil {
+	var key timeKey // a copy: shrinkSlices below resets the cache
+	if k := &a.keys[0]; uint64(v.start-k.start) < uint64(a.bucketMS) {
+		key = *k
+	} else {
+		key = *a.otherKeys(v.start)
+	}
+	var b *Bucket
+	if i := uint64(key.bucket - l.buckets.first); i < uint64(len(l.buckets.cells)) && l.buckets.cells[i] != nil {
+		b = l.buckets.cells[i]
+	} else if bp := l.buckets.slot(key.bucket); *bp != nil {
+		b = *bp
+	} else {
 		b = &Bucket{StartMS: key.start}
 		*bp = b
 	}
@@ -264,10 +284,16 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	h0 := a.histBytes
 	sb := l.lastSlice
 	if sb == nil || sb.StartMS != key.sliceStart {
-		sb = a.openSlice(l, key) // may seal a slice, which adds to histBytes
+		sb = a.openSlice(l, &key) // may seal a slice, which adds to histBytes
 	}
-	if whole && sb.Fine.unitUS == 1000 {
-		a.histBytes += sb.Fine.recordIndex(ms, fine, &a.scratch)
+	if f := sb.Fine; whole && len(f.pend) < cap(f.pend) && len(f.pend)+1 < maxPending && f.total != 0 && f.unitUS == 1000 && !a.scratch.precise {
+		n := len(f.pend)
+		f.pend = f.pend[:n+1]
+		f.pend[n] = uint16(fine)
+		f.min, f.max = min(f.min, ms), max(f.max, ms)
+		f.total++
+	} else if whole && f.unitUS == 1000 {
+		a.histBytes += f.recordIndex(ms, fine, &a.scratch)
 	} else {
 		a.histBytes += sb.Fine.record(us, &a.scratch)
 	}
@@ -277,14 +303,21 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		}
 		a.scratch.precise = a.histBytes > a.opt.SliceHistBytes/2
 	}
-	rp := a.run.slot(key.bucket)
-	rb := *rp
-	if rb == nil {
+	var rb *Bucket
+	if i := uint64(key.bucket - a.run.first); i < uint64(len(a.run.cells)) && a.run.cells[i] != nil {
+		rb = a.run.cells[i]
+	} else if rp := a.run.slot(key.bucket); *rp != nil {
+		rb = *rp
+	} else {
 		rb = &Bucket{StartMS: key.start, Hist: NewCoarseHist()}
 		*rp = rb
 	}
-	if whole {
-		rb.Hist.addIndex(ms, bucketIndex(uint64(ms), coarseSubBits), 1)
+	if h, ci := rb.Hist, bucketIndex(uint64(ms), coarseSubBits); whole && uint(ci-h.lo) < uint(len(h.counts)) && h.total != 0 {
+		h.counts[ci-h.lo]++
+		h.min, h.max = min(h.min, ms), max(h.max, ms)
+		h.total++
+	} else if whole {
+		rb.Hist.addOne(ms, ci)
 	} else {
 		rb.Hist.RecordUS(us)
 	}
@@ -293,8 +326,20 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 }
 
 // stageOK adds a successful sample of ms milliseconds, whose fine bucket index is idx, to
-// the batch waiting to be counted in OK.
+// the batch waiting to be counted in OK. Its common case is small enough to be inlined.
 func (l *Label) stageOK(ms int64, idx int) {
+	if n := len(l.okPend); n > 0 && n < cap(l.okPend) && n+1 < maxOKPending {
+		l.okPend = l.okPend[:n+1]
+		l.okPend[n] = uint16(idx)
+		l.okMin, l.okMax = min(l.okMin, ms), max(l.okMax, ms)
+		return
+	}
+	l.stageFirstOrLast(ms, idx)
+}
+
+// stageFirstOrLast is stageOK for the first value of a batch, one that needs the batch to
+// grow, or the last one.
+func (l *Label) stageFirstOrLast(ms int64, idx int) {
 	if len(l.okPend) == 0 {
 		l.okMin, l.okMax = ms, ms
 	} else {
@@ -343,7 +388,7 @@ func (a *Aggregator) findLabel(s *parse.Sample) *Label {
 
 // openSlice makes the slice starting at key the label's current one, sealing the slice
 // before the previous one unless the samples are going back to it.
-func (a *Aggregator) openSlice(l *Label, key timeKey) *Bucket {
+func (a *Aggregator) openSlice(l *Label, key *timeKey) *Bucket {
 	if p := l.prevSlice; p != nil && p.StartMS == key.sliceStart {
 		l.prevSlice, l.lastSlice = l.lastSlice, p
 		return p

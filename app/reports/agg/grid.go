@@ -15,10 +15,10 @@ type grid struct {
 
 // slot returns where bucket number n is kept, widening the array to include it.
 func (g *grid) slot(n int64) **Bucket {
-	i := n - g.first
-	if uint64(i) >= uint64(len(g.cells)) {
-		i = g.extend(n)
+	if i := uint64(n - g.first); i < uint64(len(g.cells)) {
+		return &g.cells[i]
 	}
+	i := g.extend(n) // before reading g.cells, which it replaces
 	return &g.cells[i]
 }
 
