@@ -688,9 +688,11 @@ func (p *csvParser) row() error {
 		s.StartMS = v
 		p.hasStamps = true
 	}
+	var nums [4]int64 // elapsed, bytes, sentBytes, allThreads
+	bad := p.numbers(&nums)
 	f, _ := p.field(colElapsed)
-	if v, ok := parseInt(f); ok {
-		s.ElapsedMS = float64(v)
+	if bad&1 == 0 {
+		s.ElapsedMS = float64(nums[0])
 	} else if v, err := strconv.ParseFloat(string(f), 64); err == nil && v >= 0 {
 		s.ElapsedMS = v
 	} else {
@@ -729,19 +731,12 @@ func (p *csvParser) row() error {
 		u, okURL := p.field(colURL)
 		s.Transaction = okDT && okURL && len(dt) == 0 && string(u) == "null"
 	}
-	v, bad := p.intAt(colBytes)
-	if bad {
-		return p.intErr(colBytes, "bytes")
+	for k, c := range numberColumns[1:] {
+		if bad&(2<<k) != 0 {
+			return p.fieldErr(c, "%s %q is not a whole number", numberNames[k], p.fieldAt(p.at[c]))
+		}
 	}
-	s.BytesRecv = v
-	if v, bad = p.intAt(colSentBytes); bad {
-		return p.intErr(colSentBytes, "sentBytes")
-	}
-	s.BytesSent = v
-	if v, bad = p.intAt(colAllThreads); bad {
-		return p.intErr(colAllThreads, "allThreads")
-	}
-	s.Threads = int(v)
+	s.BytesRecv, s.BytesSent, s.Threads = nums[1], nums[2], int(nums[3])
 	if !s.OK {
 		// Keep the text JMeter's dashboard would use as the error key: the assertion
 		// message when the response code itself looks fine, else the response message.
@@ -805,23 +800,40 @@ func (p *csvParser) ownPrevThread() {
 	}
 }
 
-// intAt parses column c as a whole number: 0 when the column is absent or empty, bad when
-// it is not a number (intErr words the error).
-func (p *csvParser) intAt(c jmeterColumn) (v int64, bad bool) {
-	i := p.at[c]
-	if i < 0 {
-		return 0, false
-	}
-	f := p.fieldAt(i)
-	if len(f) == 0 {
-		return 0, false
-	}
-	v, ok := parseInt(f)
-	return v, !ok
-}
+// numberColumns are the whole-number columns numbers parses: elapsed (which may also be
+// fractional, row's business) and the optional ones, which are 0 when absent or empty.
+var (
+	numberColumns = [4]jmeterColumn{colElapsed, colBytes, colSentBytes, colAllThreads}
+	numberNames   = [3]string{"bytes", "sentBytes", "allThreads"}
+)
 
-func (p *csvParser) intErr(c jmeterColumn, name string) error {
-	return p.fieldErr(c, "%s %q is not a whole number", name, p.fieldAt(p.at[c]))
+// numbers parses the numberColumns into nums, setting bit k of bad when column k is not a
+// whole number. Their common case, up to eight digits, is written out in the loop rather
+// than left to a call of parseInt per column.
+func (p *csvParser) numbers(nums *[4]int64) (bad uint8) {
+	for k, c := range numberColumns {
+		i := p.at[c]
+		if i < 0 {
+			continue
+		}
+		f := p.fieldAt(i)
+		if n := len(f); n >= 1 && n <= 8 && cap(f) >= 8 {
+			w := binary.LittleEndian.Uint64(f[:8])<<(uint(8-n)*8&63) | zeroPad[n&15]
+			if eightDigits(w) {
+				nums[k] = int64(parseEight(w))
+				continue
+			}
+		}
+		if len(f) == 0 && k > 0 {
+			continue
+		}
+		v, ok := parseInt(f)
+		nums[k] = v
+		if !ok {
+			bad |= 1 << k
+		}
+	}
+	return bad
 }
 
 func (p *csvParser) fieldErr(c jmeterColumn, format string, args ...any) error {
@@ -941,36 +953,44 @@ func intern(m map[string]string, b []byte, limit int) string {
 }
 
 // internCache is a small direct-mapped cache in front of an intern map: a handful of labels
-// and codes repeat on every row, and comparing a few bytes is cheaper than hashing them.
+// and codes repeat on every row, and comparing a few words is cheaper than hashing them.
 type internCache struct {
 	slots [256]cachedString
 	m     map[string]string
 }
 
+// cachedString is a cache slot: the string's length and its first, second and last eight
+// bytes (zero where it is shorter), which are the whole string up to 24 bytes, and beyond
+// that its bytes in b.
 type cachedString struct {
-	b []byte
-	s string
+	n          int
+	w0, w1, w2 uint64
+	b          []byte
+	s          string
 }
 
 func (c *internCache) get(f []byte) string {
-	e := &c.slots[cacheSlot(f)]
-	if len(e.b) == len(f) && e.b != nil && sameBytes(e.b, f) {
-		return e.s
+	n := len(f)
+	w0 := word8(f)
+	var w1, w2 uint64
+	if n > 8 {
+		w2 = binary.LittleEndian.Uint64(f[n-8:])
+		if n > 16 {
+			w1 = binary.LittleEndian.Uint64(f[8:16])
+		}
+	}
+	// Hash the first and last eight bytes: labels of one test plan tend to share a
+	// prefix and differ at the end.
+	e := &c.slots[((w0^w2*0x9E3779B97F4A7C15)^uint64(n))*0x9E3779B97F4A7C15>>56]
+	if e.n == n && e.w0 == w0 && e.w1 == w1 && e.w2 == w2 && (n <= 24 || string(e.b) == string(f)) {
+		return e.s // an empty slot matches only the empty string, whose interned form is ""
 	}
 	s := intern(c.m, f, internLimit)
-	e.b, e.s = append(e.b[:0], f...), s
-	return s
-}
-
-// cacheSlot hashes the first and last eight bytes of f (and its length) to a slot number;
-// labels of one test plan tend to share a prefix and differ at the end.
-func cacheSlot(f []byte) int {
-	n := len(f)
-	h := word8(f)
-	if n > 8 {
-		h ^= binary.LittleEndian.Uint64(f[n-8:]) * 0x9E3779B97F4A7C15
+	*e = cachedString{n: n, w0: w0, w1: w1, w2: w2, b: e.b[:0], s: s}
+	if n > 24 {
+		e.b = append(e.b, f...)
 	}
-	return int((h^uint64(n))*0x9E3779B97F4A7C15>>56) & 255
+	return s
 }
 
 // word8 returns the first eight bytes of b (fewer when b is shorter, zero above them) as a
@@ -987,24 +1007,4 @@ func word8(b []byte) uint64 {
 		w &= 1<<(uint(n)*8&63) - 1
 	}
 	return w
-}
-
-// sameBytes reports whether a and b, of the same length, are equal; up to 32 bytes it
-// compares (overlapping) words in line, which beats calling the general comparison.
-func sameBytes(a, b []byte) bool {
-	n := len(a)
-	if n > 32 || len(b) != n {
-		return string(a) == string(b)
-	}
-	if word8(a) != word8(b) {
-		return false
-	}
-	if n <= 8 {
-		return true
-	}
-	le := binary.LittleEndian
-	if le.Uint64(a[n-8:]) != le.Uint64(b[n-8:]) {
-		return false
-	}
-	return n <= 16 || le.Uint64(a[8:]) == le.Uint64(b[8:]) && le.Uint64(a[n-16:]) == le.Uint64(b[n-16:])
 }
