@@ -54,21 +54,16 @@ var bucketLadder = [...]int64{1000, 2000, 10000, 20000, 60000, 120000, 600000, 1
 
 // Label is everything kept for one label (or, in Result.Overall, for the whole run).
 type Label struct {
+	// The fields are in the order that keeps those every sample touches (the name, the
+	// successful-sample staging and the grids) in a few cache lines.
 	Name        string
 	Transaction bool // JMeter transaction-controller label
 	Sub         bool // every sample was a sub-result
-	// Counters cover every sample of the label. While aggregating they hold only the
-	// samples without a start time: the others are counted in the chart buckets, whose
-	// counters clone adds up, so a sample updates one set of counters, not two.
-	Counters
-	MaxThreads int
+	MaxThreads  int
 	// All and OK are the run-level histograms of every sample and of successful ones. While
 	// aggregating only OK and ko (failures) are recorded, one histogram per sample; All is
 	// their merge, filled in by Result.
-	All       *Hist
-	OK        *Hist
-	ko        *Hist
-	ErrorKeys *TopErrors
+	OK *Hist
 	// okPend holds the bucket indices of successful whole-millisecond samples not yet
 	// counted in OK, and okMin and okMax their extremes: a label's histogram spans tens of
 	// KB, and with dozens of labels counting each sample straight into it misses the cache
@@ -86,6 +81,14 @@ type Label struct {
 	slices    *grid
 	lastSlice *Bucket
 	prevSlice *Bucket
+
+	All       *Hist
+	ko        *Hist
+	ErrorKeys *TopErrors
+	// Counters cover every sample of the label. While aggregating they hold only the
+	// samples without a start time: the others are counted in the chart buckets, whose
+	// counters clone adds up, so a sample updates one set of counters, not two.
+	Counters
 }
 
 // Bucket is one time slice of a label (or of the run) by sample start time.
@@ -273,7 +276,7 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	} else if bp := l.buckets.slot(key.bucket); *bp != nil {
 		b = *bp
 	} else {
-		b = &Bucket{StartMS: key.start}
+		b = newBucket(key.start)
 		*bp = b
 	}
 	b.Counters.addVals(&v)
@@ -323,6 +326,18 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	}
 	rb.MaxThreads = max(rb.MaxThreads, v.threads)
 	return nil
+}
+
+// newBucket returns a chart bucket with room for two response codes in the same allocation:
+// most buckets see one or two, and the first append would otherwise allocate again.
+func newBucket(start int64) *Bucket {
+	x := &struct {
+		b     Bucket
+		codes [2]CodeCount
+	}{}
+	x.b.StartMS = start
+	x.b.Codes = x.codes[:0:2]
+	return &x.b
 }
 
 // stageOK adds a successful sample of ms milliseconds, whose fine bucket index is idx, to
@@ -567,7 +582,7 @@ func (b *Bucket) mergeAll(os []*Bucket, scratch *sparseScratch) {
 	if len(os) == 0 {
 		return
 	}
-	fine := make([]*SparseHist, 0, len(os)+1)
+	fine := scratch.fine[:0]
 	if b.Fine != nil {
 		fine = append(fine, b.Fine)
 	}
@@ -591,6 +606,8 @@ func (b *Bucket) mergeAll(os []*Bucket, scratch *sparseScratch) {
 		}
 		b.Fine.mergeAll(fine[1:], scratch)
 	}
+	clear(fine)
+	scratch.fine = fine[:0]
 }
 
 func (b *Bucket) clone() *Bucket {

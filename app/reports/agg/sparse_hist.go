@@ -355,7 +355,8 @@ type sparseScratch struct {
 	buf     []byte
 	t       *tally
 	free    [][]uint16
-	precise bool // merge pending lists early (see maxPending)
+	fine    []*SparseHist // Bucket.mergeAll's list
+	precise bool          // merge pending lists early (see maxPending)
 }
 
 // maxFreePending bounds the pending lists kept for reuse.
