@@ -190,19 +190,6 @@ func (a *Aggregator) otherKeys(t int64) *timeKey {
 	return &a.keys[0]
 }
 
-// sampleVals are the figures of one sample that each series it counts in needs, worked out
-// once per sample.
-type sampleVals struct {
-	ms      float64
-	start   int64
-	end     int64 // start + ceil(ms); 0 when start is
-	recv    int64
-	sent    int64
-	code    string
-	threads int
-	ok      bool
-}
-
 func (a *Aggregator) newLabel(name string, sub bool) *Label {
 	l := &Label{Name: name, Sub: sub, OK: NewHist(), ko: NewHist(), ErrorKeys: newTopErrors(a.opt.ErrorSlots), buckets: grid{size: a.bucketMS}}
 	if !sub {
@@ -225,9 +212,13 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	if s.Transaction {
 		l.Transaction = true
 	}
-	v := sampleVals{ms: s.ElapsedMS, start: s.StartMS, recv: s.BytesRecv, sent: s.BytesSent, code: s.Code, threads: s.Threads, ok: s.OK}
-	if v.start != 0 {
-		v.end = v.start + int64(math.Ceil(v.ms))
+	// The sample's fields are read one by one where needed: the parser has just written
+	// them one by one, and copying them to a struct reads two at a time, which the CPU
+	// cannot forward from the pending stores (a stall per sample).
+	start, elapsed := s.StartMS, s.ElapsedMS
+	var end int64
+	if start != 0 {
+		end = start + int64(math.Ceil(elapsed))
 	}
 	l.MaxThreads = max(l.MaxThreads, s.Threads)
 	// A whole number of milliseconds (JMeter writes nothing else) lands in the same bucket
@@ -235,10 +226,10 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	var ms int64
 	var fine int
 	whole := false
-	if m := int64(v.ms); float64(m) == v.ms && m >= 0 && m <= 1e12 {
+	if m := int64(elapsed); float64(m) == elapsed && m >= 0 && m <= 1e12 {
 		ms, fine, whole = m, bucketIndex(uint64(m), fineSubBits), true
 	}
-	us := toUS(v.ms)
+	us := toUS(elapsed)
 	// The common cases of stageOK, timeKeys, grid.slot, recordIndex and addOne are
 	// written out below: none is small enough for the compiler to inline, and at a few
 	// hundred nanoseconds per row the calls show.
@@ -257,18 +248,18 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		l.ko.record(us, ms, fine, whole)
 		l.ErrorKeys.Add(s.Code, s.Message, 1)
 	}
-	if v.start == 0 {
-		l.Counters.addVals(&v) // the rest are in the buckets
+	if start == 0 {
+		l.Counters.addSample(s, end) // the rest are in the buckets
 		return nil
 	}
-	if t := v.start; t < a.minStart || t > a.maxStart || a.minStart == 0 && a.maxStart == 0 {
+	if t := start; t < a.minStart || t > a.maxStart || a.minStart == 0 && a.maxStart == 0 {
 		a.track(t)
 	}
 	var key timeKey // a copy: shrinkSlices below resets the cache
-	if k := &a.keys[0]; uint64(v.start-k.start) < uint64(a.bucketMS) {
+	if k := &a.keys[0]; uint64(start-k.start) < uint64(a.bucketMS) {
 		key = *k
 	} else {
-		key = *a.otherKeys(v.start)
+		key = *a.otherKeys(start)
 	}
 	var b *Bucket
 	if i := uint64(key.bucket - l.buckets.first); i < uint64(len(l.buckets.cells)) && l.buckets.cells[i] != nil {
@@ -279,8 +270,8 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		b = newBucket(key.start)
 		*bp = b
 	}
-	b.Counters.addVals(&v)
-	b.MaxThreads = max(b.MaxThreads, v.threads)
+	b.Counters.addSample(s, end)
+	b.MaxThreads = max(b.MaxThreads, s.Threads)
 	if s.Sub {
 		return nil
 	}
@@ -324,7 +315,7 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	} else {
 		rb.Hist.RecordUS(us)
 	}
-	rb.MaxThreads = max(rb.MaxThreads, v.threads)
+	rb.MaxThreads = max(rb.MaxThreads, s.Threads)
 	return nil
 }
 

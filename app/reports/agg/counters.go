@@ -3,6 +3,8 @@ package agg
 import (
 	"sort"
 	"unsafe"
+
+	"scanboard/app/reports/parse"
 )
 
 // maxCodes bounds the distinct response codes kept per series; the rest count as OtherCode.
@@ -33,38 +35,41 @@ type Counters struct {
 	Codes []CodeCount
 }
 
-// addVals adds one sample, as worked out by Aggregator.Sample.
-func (c *Counters) addVals(v *sampleVals) {
-	if c.Count == 0 || v.ms < c.MinMS {
-		c.MinMS = v.ms
+// addSample adds one sample; end is its start plus its elapsed time rounded up (0 when it
+// has no start), which Aggregator.Sample works out once for every series it counts in.
+func (c *Counters) addSample(s *parse.Sample, end int64) {
+	ms := s.ElapsedMS
+	if c.Count == 0 || ms < c.MinMS {
+		c.MinMS = ms
 	}
-	if c.Count == 0 || v.ms > c.MaxMS {
-		c.MaxMS = v.ms
+	if c.Count == 0 || ms > c.MaxMS {
+		c.MaxMS = ms
 	}
 	c.Count++
-	if !v.ok {
+	if !s.OK {
 		c.Errors++
 	}
-	c.SumMS += v.ms
-	c.BytesRecv += v.recv
-	c.BytesSent += v.sent
-	if v.start != 0 {
-		if c.FirstStartMS == 0 || v.start < c.FirstStartMS {
-			c.FirstStartMS = v.start
+	c.SumMS += ms
+	c.BytesRecv += s.BytesRecv
+	c.BytesSent += s.BytesSent
+	if start := s.StartMS; start != 0 {
+		if c.FirstStartMS == 0 || start < c.FirstStartMS {
+			c.FirstStartMS = start
 		}
-		if v.end > c.LastEndMS {
-			c.LastEndMS = v.end
+		if end > c.LastEndMS {
+			c.LastEndMS = end
 		}
 	}
 	// Parsers intern codes, so the code is nearly always the very same string as one
 	// already counted: compare addresses before bytes.
+	code := s.Code
 	for i := range c.Codes {
-		if e := &c.Codes[i]; len(e.Code) == len(v.code) && (unsafe.StringData(e.Code) == unsafe.StringData(v.code) || e.Code == v.code) {
+		if e := &c.Codes[i]; len(e.Code) == len(code) && (unsafe.StringData(e.Code) == unsafe.StringData(code) || e.Code == code) {
 			e.Count++
 			return
 		}
 	}
-	c.addCode(v.code, 1)
+	c.addCode(code, 1)
 }
 
 // addCode counts a code with a linear search: a series sees a handful of codes, and the
