@@ -71,16 +71,16 @@ type Label struct {
 	okPend       []uint16
 	okMin, okMax int64
 
-	buckets grid // chart buckets, Aggregator.bucketMS wide
 	// slices is the per-label histogram grid (top-level labels only, else nil). lastSlice
 	// is where the label's samples go now and prevSlice where they went before: samples
 	// near a slice edge alternate between the two, so only a third slice seals prevSlice.
 	// While aggregating a slice holds only its histogram: its counters are those of the
 	// label's chart buckets it spans (slices are whole multiples of them), which clone adds
 	// up, so a sample updates one set of counters instead of two.
-	slices    *grid
 	lastSlice *Bucket
 	prevSlice *Bucket
+	slices    *grid
+	buckets   grid // chart buckets, Aggregator.bucketMS wide
 
 	All       *Hist
 	ko        *Hist
@@ -264,11 +264,8 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	var b *Bucket
 	if i := uint64(key.bucket - l.buckets.first); i < uint64(len(l.buckets.cells)) && l.buckets.cells[i] != nil {
 		b = l.buckets.cells[i]
-	} else if bp := l.buckets.slot(key.bucket); *bp != nil {
-		b = *bp
 	} else {
-		b = newBucket(key.start)
-		*bp = b
+		b = l.bucketAt(&key)
 	}
 	b.Counters.addSample(s, end)
 	b.MaxThreads = max(b.MaxThreads, s.Threads)
@@ -300,11 +297,8 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	var rb *Bucket
 	if i := uint64(key.bucket - a.run.first); i < uint64(len(a.run.cells)) && a.run.cells[i] != nil {
 		rb = a.run.cells[i]
-	} else if rp := a.run.slot(key.bucket); *rp != nil {
-		rb = *rp
 	} else {
-		rb = &Bucket{StartMS: key.start, Hist: NewCoarseHist()}
-		*rp = rb
+		rb = a.runBucketAt(&key)
 	}
 	if h, ci := rb.Hist, bucketIndex(uint64(ms), coarseSubBits); whole && uint(ci-h.lo) < uint(len(h.counts)) && h.total != 0 {
 		h.counts[ci-h.lo]++
@@ -317,6 +311,26 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 	}
 	rb.MaxThreads = max(rb.MaxThreads, s.Threads)
 	return nil
+}
+
+// bucketAt returns the label's chart bucket at key, which it creates if need be.
+func (l *Label) bucketAt(key *timeKey) *Bucket {
+	b := l.buckets.get(key.bucket)
+	if b == nil {
+		b = newBucket(key.start)
+		l.buckets.set(key.bucket, b)
+	}
+	return b
+}
+
+// runBucketAt returns the run-wide bucket at key, which it creates if need be.
+func (a *Aggregator) runBucketAt(key *timeKey) *Bucket {
+	b := a.run.get(key.bucket)
+	if b == nil {
+		b = &Bucket{StartMS: key.start, Hist: NewCoarseHist()}
+		a.run.set(key.bucket, b)
+	}
+	return b
 }
 
 // newBucket returns a chart bucket with room for two response codes in the same allocation:
@@ -399,11 +413,10 @@ func (a *Aggregator) openSlice(l *Label, key *timeKey) *Bucket {
 		l.prevSlice, l.lastSlice = l.lastSlice, p
 		return p
 	}
-	sp := l.slices.slot(key.slice)
-	sb := *sp
+	sb := l.slices.get(key.slice)
 	if sb == nil {
 		sb = &Bucket{StartMS: key.sliceStart, Fine: NewSparseHist()}
-		*sp = sb
+		l.slices.set(key.slice, sb)
 	}
 	if l.lastSlice != nil {
 		if p := l.prevSlice; p != nil && p != sb {
@@ -530,12 +543,10 @@ func (a *Aggregator) recountHist() {
 		if l.slices == nil {
 			continue
 		}
-		for _, b := range l.slices.cells {
-			if b != nil {
-				b.Fine.seal(&a.scratch)
-				n += b.Fine.Size()
-			}
-		}
+		l.slices.each(func(b *Bucket) {
+			b.Fine.seal(&a.scratch)
+			n += b.Fine.Size()
+		})
 		l.lastSlice, l.prevSlice = nil, nil
 	}
 	a.histBytes = n
@@ -649,11 +660,7 @@ func (a *Aggregator) Merge(o *Aggregator) {
 	a.fitSlices()
 	a.shrinkSlices()
 	a.cache = [256]*Label{}
-	for _, ob := range o.run.cells {
-		if ob != nil {
-			a.run.add(ob)
-		}
-	}
+	o.run.each(a.run.add)
 	a.last = nil
 }
 
@@ -712,19 +719,16 @@ func (a *Aggregator) Result() *Result {
 	overall.Sub = false
 	overall.All = overall.OK.Clone()
 	_ = overall.All.Merge(overall.ko)
-	for _, rb := range a.run.cells {
-		if rb == nil {
-			continue
-		}
-		p := overall.buckets.slot(floorDiv(rb.StartMS, a.bucketMS))
-		b := *p
+	a.run.each(func(rb *Bucket) {
+		n := floorDiv(rb.StartMS, a.bucketMS)
+		b := overall.buckets.get(n)
 		if b == nil {
 			b = &Bucket{StartMS: rb.StartMS}
-			*p = b
+			overall.buckets.set(n, b)
 		}
 		b.Hist = rb.Hist.Clone()
 		b.MaxThreads = max(b.MaxThreads, rb.MaxThreads)
-	}
+	})
 	sort.Slice(labels, func(i, j int) bool {
 		if labels[i].Name != labels[j].Name {
 			return labels[i].Name < labels[j].Name
@@ -739,11 +743,7 @@ func (a *Aggregator) Result() *Result {
 func (l *Label) allCounters() Counters {
 	c := l.Counters
 	c.Codes = append([]CodeCount(nil), l.Codes...)
-	for _, b := range l.buckets.cells {
-		if b != nil {
-			c.Merge(&b.Counters)
-		}
-	}
+	l.buckets.each(func(b *Bucket) { c.Merge(&b.Counters) })
 	return c
 }
 
@@ -760,20 +760,13 @@ func (l *Label) clone() *Label {
 	c.buckets = l.buckets.clone()
 	if l.slices != nil {
 		s := l.slices.clone()
-		for _, sb := range s.cells {
-			if sb != nil {
-				sb.Counters, sb.MaxThreads = Counters{}, 0
-			}
-		}
-		for _, b := range c.buckets.cells {
-			if b == nil {
-				continue
-			}
+		s.each(func(sb *Bucket) { sb.Counters, sb.MaxThreads = Counters{}, 0 })
+		c.buckets.each(func(b *Bucket) {
 			if sb := s.get(floorDiv(b.StartMS, s.size)); sb != nil {
 				sb.Counters.Merge(&b.Counters)
 				sb.MaxThreads = max(sb.MaxThreads, b.MaxThreads)
 			}
-		}
+		})
 		c.slices = &s
 		c.lastSlice, c.prevSlice = nil, nil
 	}
