@@ -15,17 +15,17 @@ import (
 //
 // Recording appends the bucket index to a pending list; when the Aggregator seals a slice
 // its samples have moved past, or once the list is long enough (see maxPending), the list is
-// radix-sorted and merged into the encoded list, so a value costs a share of a linear sort
-// and of one sequential merge. At most two slices per label hold a pending list, of at most
-// maxPending two-byte entries, and sealing hands the list's memory on to the next slice.
-// Merging two SparseHists is exact.
+// added up in the Aggregator's tally (or, without one, sorted) and merged into the encoded
+// list, so a value costs a share of one linear pass and of one sequential merge. At most two
+// slices per label hold a pending list, of at most maxPending two-byte entries, and sealing
+// hands the list's memory on to the next slice. Merging two SparseHists is exact.
 //
 // The encoded list is never changed in place (a merge writes a new one), so Clone shares it.
 type SparseHist struct {
 	unitUS int64    // microseconds per unit: 1000 (ms) or 1
 	cells  []byte   // (index gap, count) uvarint pairs in index order, counts > 0
 	n      int      // buckets in cells
-	pend   []uint16 // bucket indices, which are below 2^16 (see sparseScratch.sort)
+	pend   []uint16 // bucket indices, which are below 2^16 (see tally)
 	total  uint64
 	min    int64 // in units; valid when total > 0
 	max    int64
