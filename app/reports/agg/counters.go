@@ -76,6 +76,12 @@ func (c *Counters) addSample(s *parse.Sample, end int64) {
 // parsers intern them, so this is cheaper than a map.
 func (c *Counters) addCode(code string, n int64) {
 	for i := range c.Codes {
+		if e := &c.Codes[i]; unsafe.StringData(e.Code) == unsafe.StringData(code) && len(e.Code) == len(code) {
+			e.Count += n
+			return
+		}
+	}
+	for i := range c.Codes {
 		if c.Codes[i].Code == code {
 			c.Codes[i].Count += n
 			return

@@ -438,8 +438,12 @@ type cellWriter struct {
 }
 
 func (w *cellWriter) put(idx int, c uint64) {
-	w.b = binary.AppendUvarint(w.b, uint64(idx-w.prev))
-	w.b = binary.AppendUvarint(w.b, c)
+	if g := uint64(idx - w.prev); g|c < 0x80 { // both fit one byte, as most do
+		w.b = append(w.b, byte(g), byte(c))
+	} else {
+		w.b = binary.AppendUvarint(w.b, g)
+		w.b = binary.AppendUvarint(w.b, c)
+	}
 	w.prev = idx
 	w.n++
 }
@@ -452,6 +456,12 @@ type cellReader struct {
 }
 
 func (r *cellReader) next() (int, uint64, bool) {
+	if len(r.b) >= 2 && r.b[0]|r.b[1] < 0x80 { // both fit one byte, as most do
+		r.idx += int(r.b[0])
+		c := uint64(r.b[1])
+		r.b = r.b[2:]
+		return r.idx, c, true
+	}
 	if len(r.b) == 0 {
 		return 0, 0, false
 	}
