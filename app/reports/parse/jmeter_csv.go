@@ -673,8 +673,17 @@ func (p *csvParser) row() error {
 	if f, ok := p.field(colTimeStamp); ok {
 		var v int64
 		ok = false
-		if !p.tp.fixed {
-			v, ok = parseInt(f) // epoch milliseconds, what JMeter writes by default
+		if n := len(f); n > 8 && n <= 16 && cap(f) >= 16 && !p.tp.fixed {
+			// Epoch milliseconds, what JMeter writes by default: parseInt's case of 9 to
+			// 16 digits, written out.
+			hi := binary.LittleEndian.Uint64(f[:8])
+			lo := binary.LittleEndian.Uint64(f[8:16])<<(uint(16-n)*8&63) | zeroPad[(n-8)&15]
+			if eightDigits(hi) && eightDigits(lo) {
+				v, ok = int64(parseEight(hi)*pow10[(n-8)&15]+parseEight(lo)), true
+			}
+		}
+		if !ok && !p.tp.fixed {
+			v, ok = parseInt(f)
 		}
 		if !ok {
 			v, ok = p.tp.parse(f)
@@ -753,8 +762,9 @@ func (p *csvParser) row() error {
 	} else {
 		p.prevValid = true
 		p.prevLabel = s.Label
-		if i := p.at[colThreadName]; i >= 0 && !p.quoted {
-			p.prevFrom = p.fieldStart(i)
+		if p.at[colThreadName] >= 0 && !p.quoted {
+			// thread is a slice of the line, which starts at recStart in buf.
+			p.prevFrom = p.recStart + cap(p.rec) - cap(thread)
 			p.prevTo = p.prevFrom + len(thread)
 			p.prevInBuf = true
 		} else {
@@ -896,7 +906,7 @@ func parseInt(b []byte) (int64, bool) {
 	return int64(v), true
 }
 
-var pow10 = [...]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
+var pow10 = [16]uint64{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000}
 
 // digitWord returns 1–8 digits as an eight-digit word padded with leading zeros (the first
 // character in the lowest byte), and whether they are all digits.
