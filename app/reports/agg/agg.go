@@ -168,15 +168,8 @@ func (a *Aggregator) resetKeys() {
 	a.keys = [2]timeKey{{start: math.MinInt64}, {start: math.MinInt64}}
 }
 
-// timeKeys returns where start time t goes (valid until the next call).
-func (a *Aggregator) timeKeys(t int64) *timeKey {
-	if k := &a.keys[0]; uint64(t-k.start) < uint64(a.bucketMS) {
-		return k
-	}
-	return a.otherKeys(t)
-}
-
-// otherKeys is timeKeys when t is not in the most recent bucket.
+// otherKeys returns where start time t goes when it is not in the most recent bucket (which
+// Sample checks): the result is valid until the next call.
 func (a *Aggregator) otherKeys(t int64) *timeKey {
 	if k := a.keys[1]; uint64(t-k.start) < uint64(a.bucketMS) {
 		a.keys[0], a.keys[1] = k, a.keys[0]
@@ -230,9 +223,10 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		ms, fine, whole = m, bucketIndex(uint64(m), fineSubBits), true
 	}
 	us := toUS(elapsed)
-	// The common cases of stageOK, timeKeys, grid.slot, recordIndex and addOne are
-	// written out below: none is small enough for the compiler to inline, and at a few
-	// hundred nanoseconds per row the calls show.
+	// The common cases of staging an OK value, finding the time keys and buckets, and
+	// recording into the slice and run histograms are written out below, with calls for
+	// the rest: the helpers are too big for the compiler to inline, and at a few hundred
+	// nanoseconds per row the calls show.
 	if s.OK {
 		if n := len(l.okPend); whole && n > 0 && n < cap(l.okPend) && n+1 < maxOKPending {
 			l.okPend = l.okPend[:n+1]
@@ -305,7 +299,7 @@ func (a *Aggregator) Sample(s *parse.Sample) error {
 		h.min, h.max = min(h.min, ms), max(h.max, ms)
 		h.total++
 	} else if whole {
-		rb.Hist.addOne(ms, ci)
+		rb.Hist.addIndex(ms, ci, 1)
 	} else {
 		rb.Hist.RecordUS(us)
 	}
@@ -346,20 +340,9 @@ func newBucket(start int64) *Bucket {
 }
 
 // stageOK adds a successful sample of ms milliseconds, whose fine bucket index is idx, to
-// the batch waiting to be counted in OK. Its common case is small enough to be inlined.
+// the batch waiting to be counted in OK. Sample writes out the common case (a batch under
+// way with room); this does the rest.
 func (l *Label) stageOK(ms int64, idx int) {
-	if n := len(l.okPend); n > 0 && n < cap(l.okPend) && n+1 < maxOKPending {
-		l.okPend = l.okPend[:n+1]
-		l.okPend[n] = uint16(idx)
-		l.okMin, l.okMax = min(l.okMin, ms), max(l.okMax, ms)
-		return
-	}
-	l.stageFirstOrLast(ms, idx)
-}
-
-// stageFirstOrLast is stageOK for the first value of a batch, one that needs the batch to
-// grow, or the last one.
-func (l *Label) stageFirstOrLast(ms int64, idx int) {
 	if len(l.okPend) == 0 {
 		l.okMin, l.okMax = ms, ms
 	} else {

@@ -155,18 +155,6 @@ func (h *Hist) record(us, ms int64, idx int, whole bool) {
 
 func (h *Hist) add(v int64, n uint64) { h.addIndex(v, h.index(uint64(v)), n) }
 
-// addOne adds one value v, whose bucket index is idx: addIndex's common case, small enough
-// to be inlined.
-func (h *Hist) addOne(v int64, idx int) {
-	if i := idx - h.lo; uint(i) < uint(len(h.counts)) && h.total != 0 {
-		h.counts[i]++
-		h.min, h.max = min(h.min, v), max(h.max, v)
-		h.total++
-		return
-	}
-	h.addIndex(v, idx, 1)
-}
-
 // addIndex adds n values v, whose bucket index is idx.
 func (h *Hist) addIndex(v int64, idx int, n uint64) {
 	i := idx - h.lo

@@ -77,24 +77,12 @@ func (s *SparseHist) record(us int64, scratch *sparseScratch) int {
 			v = us / 1000
 		}
 	}
-	return grew + s.addIndex(v, bucketIndex(uint64(v), fineSubBits), scratch)
+	return grew + s.recordIndex(v, bucketIndex(uint64(v), fineSubBits), scratch)
 }
 
-// recordIndex adds the value v (in s's unit) whose bucket index is idx; scratch is the
-// Aggregator's. Its common case is small enough to be inlined.
+// recordIndex adds the value v (in s's unit) whose bucket index is idx and returns the
+// change in encoded bytes. Sample writes out the common case (a pending list with room).
 func (s *SparseHist) recordIndex(v int64, idx int, scratch *sparseScratch) int {
-	if n := len(s.pend); n < cap(s.pend) && n+1 < maxPending && s.total != 0 && !scratch.precise {
-		s.pend = s.pend[:n+1]
-		s.pend[n] = uint16(idx)
-		s.min, s.max = min(s.min, v), max(s.max, v)
-		s.total++
-		return 0
-	}
-	return s.addIndex(v, idx, scratch)
-}
-
-// addIndex adds the value v (in s's unit) whose bucket index is idx.
-func (s *SparseHist) addIndex(v int64, idx int, scratch *sparseScratch) int {
 	if s.total == 0 || v < s.min {
 		s.min = v
 	}
