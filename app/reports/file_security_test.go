@@ -670,3 +670,25 @@ func TestStoredErrorTextIsClipped(t *testing.T) {
 		t.Fatal("the failure message was not stored (cut) anywhere")
 	}
 }
+
+// FILE-11, the memory side: what one job may hold is bounded by the aggregator's budgets,
+// and the one input-driven dimension without a budget of its own, the number of distinct
+// labels, is capped: a file naming every request differently fails, located, storing nothing.
+func TestFILE11_DistinctLabelsAreBounded(t *testing.T) {
+	f := newFixture(t)
+	var b strings.Builder
+	b.WriteString("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,failureMessage,bytes,grpThreads,allThreads,Latency\n")
+	for i := range 10_001 {
+		fmt.Fprintf(&b, "%d,%d,GET /item/%d,200,OK,T 1-1,text,true,,128,1,1,5\n", 1795216261172+i, 5+i%7, i)
+	}
+	id := f.ingestBytes(t, "ids.csv", []byte(b.String()))
+	drain(t, f.svc)
+	ctx := context.Background()
+	r := f.st.Client.Run.GetX(ctx, id)
+	if r.Status != run.StatusFailed || !strings.Contains(r.Error, "ids.csv:10002:") || !strings.Contains(r.Error, "more than 10000 distinct labels") {
+		t.Fatalf("run %s: %q; want failed at line 10002 naming the cap", r.Status, r.Error)
+	}
+	if n := f.st.Client.RunLabel.Query().Where(runlabel.RunID(id)).CountX(ctx); n != 0 {
+		t.Fatalf("%d label rows stored for a failed run", n)
+	}
+}

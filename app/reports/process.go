@@ -170,6 +170,10 @@ func (s *Service) parseRun(ctx context.Context, r *ent.Run, token string) (_ *ou
 		return nil, fmt.Errorf("%s: format %q cannot be processed", name, r.SourceFormat)
 	}
 	if err != nil {
+		// The aggregator's refusals (too many labels) know the line, not the file.
+		if pe := (*parse.Error)(nil); errors.As(err, &pe) && pe.File == "" {
+			pe.File = name
+		}
 		return nil, err
 	}
 	// The parsers stop at their end marker; anything unread would mean a damaged gzip stream.

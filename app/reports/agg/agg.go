@@ -22,8 +22,11 @@
 package agg
 
 import (
+	"fmt"
 	"math"
 	"sort"
+	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"scanboard/app/reports/parse"
@@ -46,7 +49,15 @@ type Options struct {
 	// rows (10 s slices) and 3.7 MB at 5,000,000 (60 s), and the budget keeps any longer
 	// run's peak RSS within a few MiB of those.
 	SliceHistBytes int
+	// MaxLabels caps the distinct labels (sub-results included) of one run: each costs a
+	// fixed amount of memory and a row per stored table, so a file that names every request
+	// differently fails instead of growing without bound. 0 means 10,000.
+	MaxLabels int
 }
+
+// tooManyLabels is what Sample answers past Options.MaxLabels, as a *parse.Error located
+// at the sample's line (the caller names the file).
+const tooManyLabels = "more than %d distinct labels (this one is %q): Scanboard keeps figures per label, and a run with this many is most likely labelled by URL or with ids; group the requests under fewer names"
 
 // bucketLadder lists the bucket sizes in ms; each divides the next, so coarsening only ever
 // merges whole buckets. Past the end sizes keep doubling.
@@ -150,6 +161,9 @@ func New(opt Options) *Aggregator {
 	if opt.SliceHistBytes <= 0 {
 		opt.SliceHistBytes = 4 << 20
 	}
+	if opt.MaxLabels <= 0 {
+		opt.MaxLabels = 10_000
+	}
 	a := &Aggregator{opt: opt, labels: make(map[labelKey]*Label), bucketMS: bucketLadder[0], sliceMS: bucketLadder[0], run: grid{size: bucketLadder[0]}}
 	a.resetKeys()
 	return a
@@ -191,14 +205,18 @@ func (a *Aggregator) newLabel(name string, sub bool) *Label {
 	return l
 }
 
-// Sample adds one sample. It never fails; the error is there to satisfy parse.SampleSink.
+// Sample adds one sample. It fails only when the sample would be a label past
+// Options.MaxLabels.
 func (a *Aggregator) Sample(s *parse.Sample) error {
 	l := a.last
 	if l == nil || unsafe.StringData(l.Name) != unsafe.StringData(s.Label) || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
 		p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label)))
 		l = a.cache[(p>>3^p>>11)&255]
 		if l == nil || uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) != p || len(l.Name) != len(s.Label) || l.Sub != s.Sub {
-			l = a.findLabel(s)
+			var err error
+			if l, err = a.findLabel(s); err != nil {
+				return err
+			}
 		}
 		a.last = l
 	}
@@ -369,13 +387,16 @@ func (l *Label) flushOK() {
 // findLabel finds (or creates) the sample's label when neither the previous sample's label
 // nor the cache (both compared by address: parsers intern labels, so they nearly always
 // answer) has it.
-func (a *Aggregator) findLabel(s *parse.Sample) *Label {
+func (a *Aggregator) findLabel(s *parse.Sample) (*Label, error) {
 	if last := a.last; last != nil && last.Name == s.Label && last.Sub == s.Sub {
-		return last // the same label again, from a parser that does not intern
+		return last, nil // the same label again, from a parser that does not intern
 	}
 	k := labelKey{s.Label, s.Sub}
 	l := a.labels[k]
 	if l == nil {
+		if len(a.labels) >= a.opt.MaxLabels {
+			return nil, &parse.Error{Line: s.Line, Msg: fmt.Sprintf(tooManyLabels, a.opt.MaxLabels, clipText(s.Label, 200))}
+		}
 		l = a.newLabel(s.Label, s.Sub)
 		a.labels[k] = l
 		if !s.Sub {
@@ -386,7 +407,7 @@ func (a *Aggregator) findLabel(s *parse.Sample) *Label {
 	if p := uintptr(unsafe.Pointer(unsafe.StringData(s.Label))); uintptr(unsafe.Pointer(unsafe.StringData(l.Name))) == p {
 		a.cache[(p>>3^p>>11)&255] = l
 	}
-	return l
+	return l, nil
 }
 
 // openSlice makes the slice starting at key the label's current one, sealing the slice
@@ -754,4 +775,16 @@ func (l *Label) clone() *Label {
 		c.lastSlice, c.prevSlice = nil, nil
 	}
 	return &c
+}
+
+// clipText cuts s to at most n bytes on a rune boundary, as a copy: a short prefix of a long
+// string must not keep all of it in memory.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return strings.Clone(s[:n])
 }

@@ -27,9 +27,16 @@ func newTopErrors(capacity int) *TopErrors {
 	return &TopErrors{cap: capacity, pos: make(map[errKey]int)}
 }
 
+// maxErrorText bounds a kept response code or message (the store clips to the same size):
+// a pathological row cannot make each of the table's slots hold megabytes.
+const maxErrorText = 32 << 10
+
 // Add counts n occurrences of an error with this response code and message. Keying on the
 // pair, not a joined string, keeps the per-error cost free of allocations.
 func (t *TopErrors) Add(code, msg string, n int64) {
+	if len(msg) > maxErrorText || len(code) > maxErrorText {
+		code, msg = clipText(code, maxErrorText), clipText(msg, maxErrorText)
+	}
 	k := errKey{code, msg}
 	if i, ok := t.pos[k]; ok {
 		t.entries[i].Count += n
