@@ -666,7 +666,15 @@ func (p *csvParser) row() error {
 			p.splitFull()
 			return p.errAt(p.fieldStart(len(p.cols)), "row has %d fields but the columns are %d (%s); extra field starts here", n, len(p.cols), p.columnsText())
 		}
-		return p.errAt(p.pos, "row has %d fields but the columns are %d (%s); the row ends early (truncated file?)", n, len(p.cols), p.columnsText())
+		// Point at the end of the row's text, before its line break: p.pos is already on
+		// the next line.
+		end := p.pos
+		for _, c := range []byte{'\n', '\r'} {
+			if end > p.recStart && p.buf[end-1] == c {
+				end--
+			}
+		}
+		return p.errAt(end, "row has %d fields but the columns are %d (%s); the row ends early (truncated file?)", n, len(p.cols), p.columnsText())
 	}
 	s := &p.s
 	*s = Sample{Line: p.line, OK: true}

@@ -216,6 +216,7 @@ func TestJMeterCSVErrors(t *testing.T) {
 		{"truncated inside a quoted field", h + "1,2,ok,true\n3,4,\"broken\nlabel", 3, 5, "ends inside a quoted field"},
 		{"too many fields", h + "1,2,x,true,extra\n", 2, 12, "row has 5 fields but the columns are 4"},
 		{"too few fields (truncated row)", h + "1,2,x,true\n1,2", 3, 4, "row has 2 fields"},
+		{"too few fields mid-file", h + "1,2,x,true\n1,2\r\n1,2,y,true\n", 3, 4, "row has 2 fields"},
 		{"bad elapsed", h + "1,2,x,true\n1,fast,x,true\n", 3, 3, `elapsed "fast" is not a number`},
 		{"bad timestamp", h + "yesterday,2,x,true\n", 2, 1, `timeStamp "yesterday"`},
 		{"bad success", h + "1,2,x,yes\n", 2, 7, `success "yes"`},
