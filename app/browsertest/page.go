@@ -330,9 +330,24 @@ func (p *Page) Screenshot(name string) string {
 func (p *Page) saveScreenshot(name string) (string, error) {
 	ctx, cancel := context.WithTimeout(p.ctx, p.b.Timeout)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		return "", err
+	var png []byte
+	for {
+		var err error
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			break
+		}
+		// Right after a navigation that the page did not start itself (a frame sending the
+		// top window on), Chromium can report a layout of zero size for a moment; ask again
+		// until it has laid the new document out, within the timeout.
+		if !strings.Contains(err.Error(), "with 0 width") && !strings.Contains(err.Error(), "with 0 height") {
+			return "", err
+		}
+		select {
+		case <-ctx.Done():
+			return "", err
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	root, err := ModuleRoot()
 	if err != nil {
