@@ -82,7 +82,7 @@ func withPush(srvURL string, mode PushMode) func(*Config) {
 	return func(c *Config) {
 		c.OA.PushURL = srvURL + "/wechat/push"
 		c.OA.Mode = mode
-		c.Settings.PushTimeout = 200 * time.Millisecond
+		c.Settings.PushTimeout = 2 * time.Second // generous: only a sink that hangs waits it out
 	}
 }
 

@@ -53,7 +53,9 @@ func TestPushRetries(t *testing.T) {
 			})
 			e := newEnv(t, func(c *Config) {
 				withPush(srv.URL, PushSafe)(c)
-				c.Settings.PushTimeout = 50 * time.Millisecond
+				// Long enough that an answering attempt never runs out on a loaded CI machine
+				// (50 ms did, under -race); a hanging one is cut off at it.
+				c.Settings.PushTimeout = time.Second
 			})
 			u := e.user(t, NewUser{})
 			p := e.scanOnce(t, u.ID)
