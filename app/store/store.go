@@ -85,7 +85,7 @@ func Open(ctx context.Context, databaseURL string, connectTimeout time.Duration)
 		db.SetMaxIdleConns(10)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	drv := entsql.OpenDB(entDialect(d), db)
+	drv := entsql.OpenDB(d.Ent(), db)
 	return &Store{Client: ent.NewClient(ent.Driver(drv)), DB: db, Dialect: d, StmtCache: cache}, nil
 }
 
@@ -159,8 +159,6 @@ func ensureDir(dsn string) error {
 	}
 	return nil
 }
-
-func entDialect(d Dialect) string { return d.Ent() }
 
 // Ent is the name ent's SQL builder knows the dialect by (entsql.Dialect), for the few
 // queries written with the builder instead of the generated client.

@@ -51,14 +51,7 @@ func TestFILE04_UploadNameMustFitContent(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var r *http.Response
 			if tt.browser {
-				b := u.browser()
-				b.login(u.active)
-				req := httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body))
-				req.Header.Set("Content-Type", "application/octet-stream")
-				req.Header.Set("Accept", "application/json")
-				req.Header.Set("Accept-Language", tt.lang)
-				req.Header.Set("X-CSRF-Token", b.csrf())
-				r = b.do(req)
+				r = u.pageUpload(tt.path, tt.body, tt.lang)
 			} else {
 				r = u.apiPost(tt.path, raw, strings.NewReader(tt.body), int64(len(tt.body)), append([]string{"Accept-Language", tt.lang}, tt.hdr...)...)
 			}
@@ -105,14 +98,7 @@ func TestFILE03_QuotaRefusal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var r *http.Response
 			if tt.browser {
-				b := u.browser()
-				b.login(u.active)
-				req := httptest.NewRequest(http.MethodPost, "/upload/projects/shop/runs?filename=second.csv", strings.NewReader(tt.body))
-				req.Header.Set("Content-Type", "application/octet-stream")
-				req.Header.Set("Accept", "application/json")
-				req.Header.Set("Accept-Language", tt.lang)
-				req.Header.Set("X-CSRF-Token", b.csrf())
-				r = b.do(req)
+				r = u.pageUpload("/upload/projects/shop/runs?filename=second.csv", tt.body, tt.lang)
 			} else {
 				r = u.apiPost("/api/v1/projects/shop/runs?filename=second.csv", raw, strings.NewReader(tt.body), int64(len(tt.body)), "Accept-Language", tt.lang)
 			}
@@ -131,4 +117,17 @@ func TestFILE03_QuotaRefusal(t *testing.T) {
 	if n := len(u.leftovers()); n != 0 {
 		t.Fatalf("%d temporary files left", n)
 	}
+}
+
+// pageUpload posts body the way the upload page does: signed in as the active user, with
+// the session's CSRF token, asking for JSON in lang.
+func (u *upEnv) pageUpload(path, body, lang string) *http.Response {
+	b := u.browser()
+	b.login(u.active)
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept-Language", lang)
+	req.Header.Set("X-CSRF-Token", b.csrf())
+	return b.do(req)
 }

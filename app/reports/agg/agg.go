@@ -567,18 +567,23 @@ func (a *Aggregator) rebucket(size int64) {
 }
 
 func (b *Bucket) merge(o *Bucket) {
+	b.mergeCounts(o)
+	if o.Fine != nil {
+		if b.Fine == nil {
+			b.Fine = NewSparseHist()
+		}
+		b.Fine.Merge(o.Fine)
+	}
+}
+
+// mergeCounts merges everything of o but its slice histogram.
+func (b *Bucket) mergeCounts(o *Bucket) {
 	b.Counters.Merge(&o.Counters)
 	if o.Hist != nil {
 		if b.Hist == nil {
 			b.Hist = NewCoarseHist()
 		}
 		_ = b.Hist.Merge(o.Hist) // same kind by construction
-	}
-	if o.Fine != nil {
-		if b.Fine == nil {
-			b.Fine = NewSparseHist()
-		}
-		b.Fine.Merge(o.Fine)
 	}
 	b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
 }
@@ -593,17 +598,10 @@ func (b *Bucket) mergeAll(os []*Bucket, scratch *sparseScratch) {
 		fine = append(fine, b.Fine)
 	}
 	for _, o := range os {
-		b.Counters.Merge(&o.Counters)
-		if o.Hist != nil {
-			if b.Hist == nil {
-				b.Hist = NewCoarseHist()
-			}
-			_ = b.Hist.Merge(o.Hist) // same kind by construction
-		}
+		b.mergeCounts(o)
 		if o.Fine != nil {
 			fine = append(fine, o.Fine)
 		}
-		b.MaxThreads = max(b.MaxThreads, o.MaxThreads)
 	}
 	if len(fine) > 0 {
 		if b.Fine == nil {
